@@ -1,0 +1,117 @@
+"""The processes of a minwon system and how to start them; shared by the launcher and the tests.
+
+Each process is described once (command, environment, working directory, health URL) so that
+``./minwon start`` and the end-to-end test fixtures start exactly the same things.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_PY = ROOT / ".venvs" / "rasa" / "bin" / "python"
+BACKEND_PY = ROOT / ".venvs" / "backend" / "bin" / "python"
+DEV_RASA_TOKEN = "dev-rasa-token"  # noqa: S105 - documented dev-profile default, see README
+DEV_SERVICE_TOKEN = "dev-service-token"  # noqa: S105 - documented dev-profile default
+
+
+@dataclass(frozen=True)
+class Ports:
+    backend: int = 8000
+    actions: int = 5055
+    rasa: int = 5005
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    name: str
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str] = field(default_factory=dict)
+    health_url: str = ""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHONPATH")}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def system_specs(
+    model: Path,
+    ports: Ports,
+    var_dir: Path,
+    log_dir: Path,
+    rasa_token: str | None = None,
+    service_token: str | None = None,
+) -> list[ProcessSpec]:
+    """The backend, the action server and the Rasa server, in start order."""
+    rasa_token = rasa_token or os.environ.get("MINWON_RASA_TOKEN", DEV_RASA_TOKEN)
+    service_token = service_token or os.environ.get("MINWON_SERVICE_TOKEN", DEV_SERVICE_TOKEN)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    common = base_env()
+    backend_url = f"http://127.0.0.1:{ports.backend}"
+    backend_env = {
+        **common,
+        "PYTHONPATH": str(ROOT / "backend"),
+        "MINWON_PORT": str(ports.backend),
+        "MINWON_SERVICE_TOKEN": service_token,
+        "MINWON_DATABASE_URL": os.environ.get(
+            "MINWON_DATABASE_URL", f"sqlite:///{var_dir / 'backend.db'}"),
+        "MINWON_LOG_FILE": str(log_dir / "backend.log"),
+        "MINWON_RASA_URL": f"http://127.0.0.1:{ports.rasa}",
+        "MINWON_RASA_TOKEN": rasa_token,
+    }
+    rasa_env = {
+        **common,
+        "PYTHONPATH": str(ROOT),
+        "MINWON_BACKEND_URL": backend_url,
+        "MINWON_SERVICE_TOKEN": service_token,
+        "MINWON_ACTION_URL": f"http://127.0.0.1:{ports.actions}/webhook",
+        "MINWON_TRACKER_DB": str(var_dir / "tracker.db"),
+    }
+    return [
+        ProcessSpec("backend", [str(BACKEND_PY), "-m", "app"], ROOT / "backend", backend_env,
+                    f"{backend_url}/health"),
+        ProcessSpec(
+            "actions",
+            [str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions),
+             "--log-file", str(log_dir / "actions.log")],
+            ROOT, rasa_env, f"http://127.0.0.1:{ports.actions}/health"),
+        ProcessSpec(
+            "rasa",
+            [str(RASA_PY), "-m", "rasa", "run", "--model", str(model), "--enable-api",
+             "--auth-token", rasa_token, "--credentials", str(ROOT / "credentials.yml"),
+             "--endpoints", str(ROOT / "endpoints.yml"), "--interface", "127.0.0.1",
+             "--port", str(ports.rasa), "--log-file", str(log_dir / "rasa.log")],
+            ROOT, rasa_env, f"http://127.0.0.1:{ports.rasa}/"),
+    ]
+
+
+def wait_healthy(url: str, timeout_s: float, is_alive: callable = lambda: True) -> None:  # type: ignore[valid-type]
+    """Polls ``url`` until it answers 200; raises TimeoutError or RuntimeError if the process died."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not is_alive():
+            raise RuntimeError(f"process behind {url} exited during start-up")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not healthy after {timeout_s:.0f}s")

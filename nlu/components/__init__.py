@@ -1,0 +1,1 @@
+"""Rasa 3.6 graph components for Korean; thin wrappers over the pure modules in ``nlu``."""

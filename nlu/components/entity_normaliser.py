@@ -1,0 +1,128 @@
+"""Sets every contract entity's ``value`` as ``nlu-contract.md`` states.
+
+Rule-based extraction (``nlu.normalise.extract``) finds numbers, dates, phones, documents, dongs
+and counts far more reliably than a statistical tagger trained on a few hundred examples, so its
+spans win. DIET's spans are kept for what rules cannot know in advance (person names) and as a
+fallback for a type the rules did not find, but only when the span normalises to a valid value.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.normalise.extract import extract_entities, normalise
+from nlu.pii import mask_rrn
+
+SEOUL = ZoneInfo("Asia/Seoul")
+CONTRACT_ENTITIES = frozenset(
+    {
+        "document",
+        "copies",
+        "dong",
+        "order_id",
+        "phone_number",
+        "birth_date",
+        "otp_code",
+        "person_name",
+        "business_number",
+    }
+)
+# Entities the statistical tagger may contribute on its own (rules cannot list every name).
+STATISTICAL_FIRST = frozenset({"person_name"})
+
+
+def seoul_today() -> date:
+    return datetime.now(SEOUL).date()
+
+
+def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return bool(
+        a[ENTITY_ATTRIBUTE_START] < b[ENTITY_ATTRIBUTE_END]
+        and b[ENTITY_ATTRIBUTE_START] < a[ENTITY_ATTRIBUTE_END]
+    )
+
+
+def merge_entities(
+    text: str, found: list[dict[str, Any]], today: date, extractor: str
+) -> list[dict[str, Any]]:
+    """Combines rule-based entities with those earlier components found; returns the new list."""
+    rule_based = [
+        {
+            ENTITY_ATTRIBUTE_TYPE: span.entity,
+            ENTITY_ATTRIBUTE_START: span.start,
+            ENTITY_ATTRIBUTE_END: span.end,
+            ENTITY_ATTRIBUTE_VALUE: span.value,
+            EXTRACTOR: extractor,
+        }
+        for span in extract_entities(text, today)
+    ]
+    result = list(rule_based)
+    rule_types = {e[ENTITY_ATTRIBUTE_TYPE] for e in rule_based}
+    passthrough: list[dict[str, Any]] = []
+    for entity in found:
+        kind = entity.get(ENTITY_ATTRIBUTE_TYPE)
+        if kind not in CONTRACT_ENTITIES:
+            passthrough.append(entity)  # pii_rrn and other flags are not ours to judge
+            continue
+        if kind in rule_types and kind not in STATISTICAL_FIRST:
+            continue
+        if any(_overlaps(entity, r) for r in result):
+            continue
+        raw = text[entity[ENTITY_ATTRIBUTE_START] : entity[ENTITY_ATTRIBUTE_END]]
+        value = normalise(kind, raw, today)
+        if value is None:
+            continue
+        result.append({**entity, ENTITY_ATTRIBUTE_VALUE: value})
+    for entity in result:
+        # Values are what actions and the tracker keep: never let an RRN ride along in one.
+        entity[ENTITY_ATTRIBUTE_VALUE] = mask_rrn(str(entity[ENTITY_ATTRIBUTE_VALUE]))
+    result.sort(key=lambda e: (e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]))
+    return passthrough + result
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class KoreanEntityNormaliser(GraphComponent):
+    """Must come after DIET so it can judge and normalise DIET's spans."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> KoreanEntityNormaliser:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        today = seoul_today()
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            merged = merge_entities(
+                text, list(message.get(ENTITIES, [])), today, self.__class__.__name__
+            )
+            message.set(ENTITIES, merged, add_to_output=True)
+        return messages

@@ -1,0 +1,1 @@
+"""Korean morphological analysers behind one interface, with spans into the original text."""
