@@ -21,8 +21,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
-# pyttsx3's espeak driver loads libespeak.so.1; espeak-ng ships it in a compatibility package.
-ldconfig -p 2>/dev/null | grep -q 'libespeak.so.1' || need_apt+=(libespeak-ng-libespeak1)
+# pyttsx3's espeak driver loads libespeak-ng.so.1 through ctypes.
+ldconfig -p 2>/dev/null | grep -q 'libespeak-ng.so.1' || need_apt+=(libespeak-ng1)
 command -v sox >/dev/null 2>&1 || need_apt+=(sox)
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
 [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || need_apt+=(postgresql)
@@ -81,8 +81,13 @@ build_venv() {  # name python lockfile
     log "building the $name environment in $dir (first run only)"
     rm -rf "$dir"
     "$py" -m venv "$dir"
-    "$dir/bin/python" -m pip install -q --upgrade "pip<25" >/dev/null
-    "$dir/bin/python" -m pip install -q -r "$lock"
+    # pip's output goes to a log: this machine's pip config prints a warning per package.
+    if ! { "$dir/bin/python" -m pip install -q --upgrade "pip<25" &&
+           "$dir/bin/python" -m pip install -q -r "$lock"; } >"$CACHE/pip-$name.log" 2>&1; then
+      tail -n 40 "$CACHE/pip-$name.log" >&2
+      log "installing the $name environment failed; full log: $CACHE/pip-$name.log"
+      exit 1
+    fi
     touch "$dir/.minwon-installed"
   fi
   ln -sfn "$dir" "$ROOT/.venvs/$name"
@@ -93,4 +98,4 @@ if [ -f "$ROOT/backend/requirements.lock" ]; then
   build_venv backend "$PY_BACKEND" "$ROOT/backend/requirements.lock"
 fi
 
-log "ready: .venvs/rasa ($("$ROOT/.venvs/rasa/bin/python" -V 2>&1))${PY_BACKEND:+, .venvs/backend}"
+log "ready: .venvs/rasa ($("$ROOT/.venvs/rasa/bin/python" -V 2>&1))$([ -e "$ROOT/.venvs/backend" ] && echo ", .venvs/backend")"
