@@ -1,0 +1,1 @@
+"""Rasa input channels (Kakao, Telegram, web chat) and the shared reply model."""
