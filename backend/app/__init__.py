@@ -1,0 +1,1 @@
+"""minwon issuance and dispatch backend."""

@@ -1,0 +1,1 @@
+"""Edges a district replaces: the SMS gateway and the resident registry."""

@@ -1,0 +1,88 @@
+"""Identity confirmation: challenge and verify; the confirmed resident."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from app.api.deps import DistrictDep, IdentityDep, NowDep, RuntimeDep, ServiceAuth, StoreDep
+from app.clock import SEOUL
+from app.schemas import (
+    ChallengeRequest,
+    ChallengeResponse,
+    ResidentView,
+    VerifyRequest,
+    VerifyResponse,
+)
+from app.services.identity import start_challenge, verify_challenge
+from app.services.residents import describe_resident
+
+router = APIRouter(prefix="/api/v1", tags=["identity"], dependencies=[ServiceAuth])
+
+
+@router.post(
+    "/identity/challenges",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ChallengeResponse,
+    summary="Send a 6-digit code to the phone on record",
+    description=(
+        "Matches name + birth date + phone against the registry and texts a code valid for 3 "
+        "minutes. The answer is the same 201 whether or not the person matches (then no SMS is "
+        "sent and verify fails as `otp_wrong`). Sends are rate-limited per phone: 429 "
+        "`sms_rate_limited` with `retry_after_s`."
+    ),
+)
+def create_challenge(
+    body: ChallengeRequest, runtime: RuntimeDep, store: StoreDep, now: NowDep
+) -> ChallengeResponse:
+    started = start_challenge(
+        store,
+        runtime.registry,
+        runtime.sms,
+        runtime.identity_policy,
+        conversation_id=body.conversation_id,
+        name=body.name,
+        birth_date=body.birth_date,
+        phone=body.phone,
+        now=now,
+    )
+    return ChallengeResponse(
+        challenge_id=started.challenge_id,
+        expires_at=started.expires_at.astimezone(SEOUL),
+        masked_phone=started.masked_phone,
+    )
+
+
+@router.post(
+    "/identity/challenges/{challenge_id}/verify",
+    response_model=VerifyResponse,
+    summary="Check the code and get an identity token bound to the conversation",
+    description="400 `otp_wrong` (with `tries_left`), `otp_expired`, `otp_locked` after 5 wrong "
+    "codes; 404 `challenge_not_found`.",
+)
+def verify(
+    challenge_id: str,
+    body: VerifyRequest,
+    runtime: RuntimeDep,
+    store: StoreDep,
+    district: DistrictDep,
+    now: NowDep,
+) -> VerifyResponse:
+    confirmed = verify_challenge(
+        store,
+        runtime.registry,
+        runtime.identity_policy,
+        challenge_id=challenge_id,
+        conversation_id=body.conversation_id,
+        code=body.code,
+        now=now,
+    )
+    return VerifyResponse(
+        identity_token=confirmed.identity_token,
+        expires_at=confirmed.expires_at.astimezone(SEOUL),
+        resident=describe_resident(confirmed.resident, district, now),
+    )
+
+
+@router.get("/residents/me", response_model=ResidentView, summary="The confirmed resident")
+def me(identity: IdentityDep, district: DistrictDep, now: NowDep) -> ResidentView:
+    return describe_resident(identity.resident, district, now)

@@ -1,0 +1,116 @@
+"""Certificate and home-delivery orders."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Response, status
+
+from app.api.deps import DistrictDep, IdentityDep, NowDep, ServiceAuth, StoreDep
+from app.errors import InvalidRequest
+from app.schemas import CancelRequest, OrderPublicView, OrderRequest, OrderView
+from app.services.deadlines import __doc__ as DEADLINE_RULE
+from app.services.orders import (
+    cancel_order,
+    create_order,
+    describe_order,
+    describe_order_public,
+    get_order,
+    list_orders,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["orders"], dependencies=[ServiceAuth])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+def _require_key(key: str | None) -> str:
+    if key is None or not 1 <= len(key.strip()) <= 200:
+        raise InvalidRequest("Idempotency-Key header (1-200 chars) is required")
+    return key.strip()
+
+
+@router.post(
+    "/orders",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderView,
+    response_model_exclude_none=True,
+    summary="Order a certificate (kiosk, counter, online or home delivery)",
+    description=(
+        "Needs `X-Identity-Token` and an `Idempotency-Key` header: a replay with the same key "
+        "and body answers 200 with the stored order; the same key with another body is 409 "
+        "`idempotency_conflict`. Fees come from the district's fee table for the method "
+        "(free kiosk documents cost 0; home delivery costs the counter fee).\n\n"
+        "Home-delivery deadline:"
+        + (DEADLINE_RULE or "").split("The rule (also in the OpenAPI description):")[-1]
+    ),
+)
+def post_order(
+    body: OrderRequest,
+    identity: IdentityDep,
+    store: StoreDep,
+    district: DistrictDep,
+    now: NowDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    identity.check_conversation(body.conversation_id)
+    result = create_order(
+        store,
+        district,
+        resident=identity.resident,
+        conversation_id=body.conversation_id,
+        document=body.document,
+        copies=body.copies,
+        method=body.method,
+        idempotency_key=_require_key(idempotency_key),
+        now=now,
+    )
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return describe_order(result.order, district)
+
+
+@router.get(
+    "/orders",
+    response_model=list[OrderView],
+    response_model_exclude_none=True,
+    summary="The confirmed resident's orders, newest first",
+)
+def get_orders(
+    identity: IdentityDep,
+    store: StoreDep,
+    district: DistrictDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[dict[str, Any]]:
+    orders = list_orders(store, identity.resident, limit=limit)
+    return [describe_order(o, district) for o in orders]
+
+
+@router.get(
+    "/orders/{order_id}",
+    response_model=OrderPublicView,
+    response_model_exclude_none=True,
+    summary="Status of an order by number (no personal data)",
+)
+def get_one(order_id: str, store: StoreDep) -> dict[str, Any]:
+    return describe_order_public(get_order(store, order_id))
+
+
+@router.post(
+    "/orders/{order_id}/cancel",
+    response_model=OrderView,
+    response_model_exclude_none=True,
+    summary="Cancel the resident's own order while it is cancellable",
+)
+def cancel(
+    order_id: str,
+    identity: IdentityDep,
+    store: StoreDep,
+    district: DistrictDep,
+    now: NowDep,
+    body: Annotated[CancelRequest | None, Body()] = None,
+) -> dict[str, Any]:
+    identity.check_conversation(body.conversation_id if body else None)
+    order = cancel_order(store, resident=identity.resident, order_number=order_id, now=now)
+    return describe_order(order, district)

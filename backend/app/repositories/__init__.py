@@ -1,0 +1,1 @@
+"""SQLAlchemy statements only; no district rules live here."""

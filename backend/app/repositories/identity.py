@@ -1,0 +1,57 @@
+"""Challenges and identity tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.models import IdentityChallenge, IdentityToken
+
+
+class IdentityRepo:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_challenge(self, challenge: IdentityChallenge) -> None:
+        self.session.add(challenge)
+        self.session.flush()
+
+    def challenges_since(self, *, phone_key: str, since: datetime) -> tuple[int, datetime | None]:
+        """Count challenges for a phone key since `since`; also the oldest one's time."""
+        stmt = select(func.count(), func.min(IdentityChallenge.created_at)).where(
+            IdentityChallenge.phone_key == phone_key, IdentityChallenge.created_at > since
+        )
+        count, oldest = self.session.execute(stmt).one()
+        return int(count), oldest
+
+    def get_challenge(self, challenge_id: str) -> IdentityChallenge | None:
+        return self.session.get(IdentityChallenge, challenge_id)
+
+    def count_failed_try(self, challenge_id: str, *, max_tries: int) -> int | None:
+        """Atomically add one failed try below the limit; return the new count or None if full."""
+        stmt = (
+            update(IdentityChallenge)
+            .where(IdentityChallenge.id == challenge_id, IdentityChallenge.failed_tries < max_tries)
+            .values(failed_tries=IdentityChallenge.failed_tries + 1)
+            .returning(IdentityChallenge.failed_tries)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def set_status_if(self, challenge_id: str, *, expected: str, new: str) -> bool:
+        stmt = (
+            update(IdentityChallenge)
+            .where(IdentityChallenge.id == challenge_id, IdentityChallenge.status == expected)
+            .values(status=new)
+        )
+        return self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+
+    def add_token(self, token: IdentityToken) -> None:
+        self.session.add(token)
+        self.session.flush()
+
+    def find_token(self, token_hash: str) -> IdentityToken | None:
+        return self.session.scalars(
+            select(IdentityToken).where(IdentityToken.token_hash == token_hash)
+        ).first()

@@ -1,0 +1,108 @@
+"""Idempotent seeding: the demo registry, load residents, businesses and dev staff accounts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.adapters.registry import normalise_name
+from app.district import DistrictFacts
+from app.keyed_hash import hash_password
+from app.models import Business, Resident, StaffAccount
+
+logger = logging.getLogger(__name__)
+
+DEMO_FILE = "demo-residents.yml"
+LOAD_FILE = "load-residents.yml"
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def seed_residents(session: Session, rows: list[dict[str, Any]]) -> int:
+    existing = set(
+        session.execute(select(Resident.name, Resident.birth_date, Resident.phone)).all()
+    )
+    added = 0
+    for row in rows:
+        key = (normalise_name(row["name"]), _as_date(row["birth_date"]), str(row["phone"]))
+        if key in existing:
+            continue
+        existing.add(key)
+        session.add(
+            Resident(
+                name=key[0],
+                birth_date=key[1],
+                phone=key[2],
+                dong=row["dong"],
+                address=row["address"],
+                disability=bool(row.get("disability")),
+                pregnant=bool(row.get("pregnant")),
+            )
+        )
+        added += 1
+    return added
+
+
+def seed_businesses(session: Session, rows: list[dict[str, Any]]) -> int:
+    existing = set(session.scalars(select(Business.business_number)).all())
+    added = 0
+    for row in rows:
+        number = str(row["business_number"])
+        if number in existing:
+            continue
+        existing.add(number)
+        session.add(Business(business_number=number, name=row["name"], mou=bool(row["mou"])))
+        added += 1
+    return added
+
+
+def seed_dev_staff(session: Session, district: DistrictFacts) -> int:
+    existing = set(session.scalars(select(StaffAccount.username)).all())
+    added = 0
+    for row in district.dev_staff:
+        if row["username"] in existing:
+            continue
+        session.add(
+            StaffAccount(
+                username=row["username"],
+                display_name=row["display_name"],
+                password_hash=hash_password(row["password"]),
+                role=row["role"],
+                dong=row.get("dong"),
+                active=True,
+            )
+        )
+        added += 1
+    return added
+
+
+def seed_all(
+    session: Session,
+    district_dir: Path,
+    district: DistrictFacts,
+    *,
+    include_load_residents: bool,
+    include_dev_staff: bool,
+) -> None:
+    """Seed what is missing; rows already present are left as they are."""
+    demo = _load(district_dir / DEMO_FILE)
+    with session.begin():
+        residents = seed_residents(session, demo.get("residents", []))
+        if include_load_residents:
+            residents += seed_residents(session, _load(district_dir / LOAD_FILE)["residents"])
+        businesses = seed_businesses(session, demo.get("businesses", []))
+        staff = seed_dev_staff(session, district) if include_dev_staff else 0
+    logger.info("seeded", extra={"residents": residents, "businesses": businesses, "staff": staff})

@@ -1,0 +1,1 @@
+"""The district's rules: identity, fees, eligibility, quotas, deadlines, audit."""
