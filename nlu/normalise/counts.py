@@ -1,0 +1,107 @@
+"""Numbers of copies: "2통", "두 통", "이 통", "열 장", "오십 건", "스무 장" -> decimal digits.
+
+A number is a count only next to a counter word (통 장 부 건 매 개), or when the whole
+message is a native number ("둘이요"), so phones and dates never turn into counts. Single
+Sino-Korean syllables are also particles and words ("이건", "일부", "사건"), so they count only
+as a separate word ("이 통") or glued to 통 ("이통").
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlu.normalise.spoken_digits import count_number, native_number
+
+MAX_COPIES = 1000  # bulk counts go up to 100 a day; anything far beyond is not a count
+
+_COUNTER = re.compile(r"통|장|부|건|매|개|copies|copy|카피")
+# What may follow a counter in the same word: particles and endings, never a longer noun
+# ("통화", "통장", "장애", "부탁", "건축", "개월").
+_AFTER_COUNTER_OK = frozenset("이요을를만씩정쯤짜도으까하가은는에랑과와밖더뿐입예인째")
+# Last syllables of document words a count is typed onto without a space ("등본두통").
+_DOCUMENT_TAIL = frozenset("본서장감부명")
+_SINO_SINGLES = frozenset("일이삼사오육륙칠팔구")
+_GLUED_WORDS = frozenset({"세부", "열매", "한건"})
+_MAX_NUMERAL_CHARS = 6
+_STANDALONE = re.compile(
+    r"^\s*(?:(?:네|예|음|어|아)[\s,.]+)?(?P<n>하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)"
+    r"\s*(?:만|이요|요|이에요|예요|입니다|만요|만\s*주세요|주세요|이|개)?\s*[.!~?]*\s*$"
+)
+
+
+def _is_hangul(char: str) -> bool:
+    return "\uac00" <= char <= "\ud7a3"
+
+
+def _counter_ends_word(text: str, end: int) -> bool:
+    return end >= len(text) or not _is_hangul(text[end]) or text[end] in _AFTER_COUNTER_OK
+
+
+def _numeral_before(text: str, counter_start: int, counter: str) -> tuple[int, int] | None:
+    """(start, value) of the number written just before a counter, or None."""
+    end = counter_start
+    spaced = end > 0 and text[end - 1] == " "
+    if spaced:
+        end -= 1
+    arabic = re.search(r"(?<![\d,.])\d{1,4}$", text[:end])
+    if arabic:
+        return arabic.start(), int(arabic.group())
+    for length in range(min(_MAX_NUMERAL_CHARS, end), 0, -1):
+        start = end - length
+        candidate = text[start:end]
+        if not _is_hangul(candidate[0]) or not _is_hangul(candidate[-1]):
+            continue
+        value = count_number(candidate)
+        if value is None or not _numeral_fits(text, start, candidate, counter, spaced):
+            continue
+        return start, value
+    return None
+
+
+def _numeral_fits(text: str, start: int, numeral: str, counter: str, spaced: bool) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    glued_left = _is_hangul(before)
+    if numeral in _SINO_SINGLES:
+        # "이건" (this), "일부" (some), "사장": a bare digit syllable counts only as its own
+        # word, and glued to a counter only in "이통"; "이 건" is "this case" far more often.
+        if glued_left or numeral + counter == "이건":
+            return False
+        return spaced or counter == "통"
+    if not spaced and numeral + counter in _GLUED_WORDS:
+        return False
+    if glued_left:
+        # "간단한 건", "필요한건": an adjective ending, unless a document word ends right there.
+        return not spaced and before in _DOCUMENT_TAIL and native_number(numeral) is not None
+    return True
+
+
+def find_copies(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, count) for every number of copies in `text`."""
+    found: list[tuple[int, int, str]] = []
+    for match in _COUNTER.finditer(text):
+        if not _counter_ends_word(text, match.end()):
+            continue
+        numeral = _numeral_before(text, match.start(), match.group())
+        if numeral is None:
+            continue
+        start, value = numeral
+        if 1 <= value <= MAX_COPIES and not any(s < match.end() and start < e for s, e, _ in found):
+            found.append((start, match.end(), str(value)))
+    standalone = _STANDALONE.match(text)
+    if not found and standalone:
+        value = native_number(standalone["n"])
+        if value is not None:
+            found.append((standalone.start("n"), standalone.end("n"), str(value)))
+    return found
+
+
+def parse_copies(text: str) -> str | None:
+    """Normalise a copies span ("두 통", "두", "2", "오십") to decimal digits, or None."""
+    found = find_copies(text)
+    if found:
+        return found[0][2]
+    bare = re.sub(r"(?:만|이요|요|이에요|예요|입니다|씩|정도|쯤)+\s*[.!?~]*$", "", text.strip())
+    value = count_number(bare)
+    if value is not None and 1 <= value <= MAX_COPIES:
+        return str(value)
+    return None

@@ -1,0 +1,201 @@
+"""Find numbers read or typed as digits inside free text, with their exact spans.
+
+A *group* is an unbroken stretch of Arabic digits and spoken digit syllables ("010", "일이삼사",
+"010일이삼사"); a *run* is a chain of groups joined only by what people put between them
+("-", spaces, "에", "다시"). Phones, codes, order numbers, birth dates and RRNs are all runs, so
+the extractor and the PII guard share this scanner and differ only in how they judge a run.
+
+The spoken syllables are also ordinary words ("이" this, "일" work, "사이" between), so a short
+group of syllables only counts when it stands alone, and a trailing "이" followed by a copula
+ending ("오육칠팔이에요") is offered both with and without that digit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nlu.normalise.spoken_digits import DIGIT_BY_SYLLABLE
+
+_JOINER = re.compile(r"(?:[ \t\u00a0\-\u2010-\u2015.,·ㆍ~]|에|의|다시)+")
+_MAX_JOINER_CHARS = 6
+
+# Syllable groups that are common words when they stand alone at the start of a run
+# ("이사 가요", "공사 중").
+_WORD_LIKE_GROUPS = frozenset({"이사", "사이", "공사", "오일", "구이", "오이", "일일", "영구", "구사"})
+
+# A digit group directly followed by one of these is a quantity, not an identifier.
+# The unit must end its word or take a particle, so "5678 부탁해요" keeps its digits.
+_UNIT_AFTER = re.compile(
+    r"\s?(?:원|만|천|억|%|퍼센트|살|세|시|분|초|층|번지|개월|년|월|명|등|위|통|장|부|건|매|개"
+    r"|번째|차례|회|동|호|평|달|kg|km|cm|mm)"
+    r"(?:(?![가-힣])|(?=[이가은는을를에요쯤까부만도씩예입인으로째후전동밖안내짜정]))",
+)
+# Endings that turn a trailing "이" into the copula ("오육칠팔이에요" -> ...8, not ...82).
+_COPULA_AFTER_I = re.compile(r"에요|예요|요|고|라|야|었|였|다(?!시)|며|면|니|랑|나|지|든|죠|네|거")
+_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+")
+_SHORT_GROUP_MAX = 3
+
+
+def is_digit_char(char: str) -> bool:
+    """True for an ASCII digit or a spoken digit syllable."""
+    return (char.isascii() and char.isdigit()) or char in DIGIT_BY_SYLLABLE
+
+
+def _is_hangul(char: str) -> bool:
+    return "\uac00" <= char <= "\ud7a3"
+
+
+@dataclass(frozen=True, slots=True)
+class DigitGroup:
+    """One unbroken stretch of digits; `copula_end` is set when its last "이" may be a copula."""
+
+    start: int
+    end: int
+    digits: str
+    is_spoken: bool
+    copula_end: int | None = None
+    after_plus: bool = False
+
+    def variants(self) -> list[tuple[str, int]]:
+        """(digits, end) readings: as written, then without a trailing copula "이"."""
+        readings = [(self.digits, self.end)]
+        if self.copula_end is not None:
+            readings.append((self.digits[:-1], self.copula_end))
+        return readings
+
+
+@dataclass(frozen=True, slots=True)
+class DigitRun:
+    """Groups joined only by separators or fillers, in text order."""
+
+    groups: tuple[DigitGroup, ...]
+
+    @property
+    def start(self) -> int:
+        return self.groups[0].start
+
+    @property
+    def end(self) -> int:
+        return self.groups[-1].end
+
+
+def _group_at(text: str, start: int, end: int) -> DigitGroup | None:
+    raw = text[start:end]
+    digits = "".join(DIGIT_BY_SYLLABLE.get(c, c) for c in raw)
+    is_spoken = any(c in DIGIT_BY_SYLLABLE for c in raw)
+    after = text[end:]
+    if _UNIT_AFTER.match(after):
+        return None
+    copula_end: int | None = None
+    if len(raw) > 1 and raw.endswith("이") and _COPULA_AFTER_I.match(after):
+        copula_end = end - 1
+    if is_spoken and not any(c.isdigit() for c in raw):
+        before = text[start - 1] if start > 0 else " "
+        next_char = after[:1] or " "
+        glued_left = _is_hangul(before)
+        glued_right = _is_hangul(next_char) and not _joins_forward(text, end)
+        if len(raw) <= _SHORT_GROUP_MAX and (glued_left or (glued_right and copula_end is None)):
+            return None  # a syllable inside a word ("감사", "오늘"), not a digit
+        if len(raw) < 4 and glued_left:
+            return None
+    return DigitGroup(
+        start=start,
+        end=end,
+        digits=digits,
+        is_spoken=is_spoken,
+        copula_end=copula_end,
+        after_plus=start > 0 and text[start - 1] == "+",
+    )
+
+
+def _joins_forward(text: str, end: int) -> bool:
+    match = _JOINER.match(text, end)
+    if not match or match.end() - end > _MAX_JOINER_CHARS:
+        return False
+    nxt = match.end()
+    return nxt < len(text) and is_digit_char(text[nxt])
+
+
+def _blocked_spans(text: str, blocked: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans = list(blocked)
+    spans.extend((m.start(), m.end()) for m in _AMOUNT.finditer(text))
+    return spans
+
+
+def find_digit_groups(text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[DigitGroup]:
+    """Every digit group in `text` outside the `blocked` spans, in order."""
+    spans = _blocked_spans(text, blocked)
+    is_blocked = [False] * len(text)
+    for b_start, b_end in spans:
+        for i in range(max(b_start, 0), min(b_end, len(text))):
+            is_blocked[i] = True
+    groups: list[DigitGroup] = []
+    i = 0
+    while i < len(text):
+        if is_blocked[i] or not is_digit_char(text[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(text) and not is_blocked[j] and is_digit_char(text[j]):
+            j += 1
+        group = _group_at(text, i, j)
+        if group is not None:
+            groups.append(group)
+        i = j
+    return groups
+
+
+def find_digit_runs(text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[DigitRun]:
+    """Chains of digit groups separated only by joiners, outside the `blocked` spans."""
+    groups = find_digit_groups(text, blocked)
+    runs: list[list[DigitGroup]] = []
+    for group in groups:
+        if runs:
+            previous = runs[-1][-1]
+            gap = text[previous.end : group.start]
+            if (
+                previous.copula_end is None or previous.end == group.start
+            ) and _is_joiner_gap(gap, blocked, previous.end):
+                runs[-1].append(group)
+                continue
+        runs.append([group])
+    runs = [_drop_word_like_head(text, run) for run in runs]
+    return [DigitRun(tuple(run)) for run in runs if run]
+
+
+def _is_joiner_gap(gap: str, blocked: Sequence[tuple[int, int]], gap_start: int) -> bool:
+    if not gap or len(gap) > _MAX_JOINER_CHARS or not _JOINER.fullmatch(gap):
+        return False
+    gap_end = gap_start + len(gap)
+    return not any(b_start < gap_end and gap_start < b_end for b_start, b_end in blocked)
+
+
+def _drop_word_like_head(text: str, run: list[DigitGroup]) -> list[DigitGroup]:
+    # "이사 일이삼사오육": the move, then a code; the word must not lend the code two digits.
+    if len(run) > 1 and text[run[0].start : run[0].end] in _WORD_LIKE_GROUPS:
+        return run[1:]
+    return run
+
+
+def run_digits(run: DigitRun, first: int, last: int) -> list[tuple[str, int]]:
+    """Readings (digits, end) of groups first..last of `run`; the last group may drop a copula."""
+    head = "".join(g.digits for g in run.groups[first:last])
+    return [(head + digits, end) for digits, end in run.groups[last].variants()]
+
+
+def digits_in(text: str, lengths: Sequence[int]) -> str | None:
+    """The digits of `text` read as one number whose length is one of `lengths`, or None.
+
+    Used to normalise a span another extractor found ("인증번호는 482913이에요" -> "482913"):
+    every digit group in the span is concatenated; a copula "이" is dropped if that fits.
+    """
+    groups = find_digit_groups(text)
+    if not groups:
+        return None
+    head = "".join(g.digits for g in groups[:-1])
+    for digits, _ in groups[-1].variants():
+        if len(head + digits) in lengths:
+            return head + digits
+    return None

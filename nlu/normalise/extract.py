@@ -1,0 +1,213 @@
+"""Rule-based extraction of every nlu-contract.md entity from free text.
+
+`extract_entities` finds documents, dongs, dates, counts, digit strings (phones, order numbers,
+codes, business numbers, YYMMDD birth dates) and names, each with its span in the original text
+and its contract value. Overlaps go to the more specific finding, then the longer one.
+`normalise` turns a span found by another extractor (DIET) into the contract value.
+
+A digit string is judged by its length and the words around it (nlu-contract.md and issue 2):
+- 13 digits shaped like an RRN: never an entity (the PII guard masks it);
+- 9-11 digits in a Korean phone shape, or +82: phone_number; other 10 digits: business_number;
+- 8 digits: birth_date when a valid YYYYMMDD has a birth cue ("생년월일", "...생"), else
+  order_id;
+- 6 digits: by the nearer cue (verification words vs birth words); with no cue, a valid YYMMDD
+  is a birth_date (the keypad form) and anything else an otp_code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from nlu.normalise.business_numbers import parse_business_number
+from nlu.normalise.counts import find_copies, parse_copies
+from nlu.normalise.dates import digits_to_birth_date, find_birth_dates, parse_birth_date
+from nlu.normalise.digit_runs import DigitRun, find_digit_runs, run_digits
+from nlu.normalise.documents import find_documents, parse_document
+from nlu.normalise.dongs import find_dongs, parse_dong
+from nlu.normalise.order_ids import parse_order_id
+from nlu.normalise.otp import parse_otp
+from nlu.normalise.person_names import find_person_names, parse_person_name
+from nlu.normalise.phone import is_phone_digits, parse_phone
+from nlu.normalise.rrn_shape import RRN_DIGITS, has_rrn_cue, is_rrn_shaped
+
+ENTITIES: tuple[str, ...] = (
+    "document",
+    "copies",
+    "dong",
+    "order_id",
+    "phone_number",
+    "birth_date",
+    "otp_code",
+    "person_name",
+    "business_number",
+)
+
+_CUE_WINDOW = 24
+_BIRTH_CUE_BEFORE = re.compile(r"생년\s*월일|생년|생일|태어|출생|앞\s*자리|주민\s*번호\s*앞|나이")
+_BIRTH_CUE_AFTER = re.compile(r"^\s*(?:년\s*)?생(?![각활])")
+_OTP_CUE = re.compile(r"인증|코드|문자|오티피|otp|OTP|보안|확인\s*번호|번호|숫자")
+_ORDER_CUE = re.compile(r"신청\s*번호|접수\s*번호|주문\s*번호|조회|신청한|접수|처리")
+_OTP_DIGITS = 6
+_ORDER_DIGITS = 8
+_BUSINESS_DIGITS = 10
+
+# Higher wins an overlap: a named thing over a number over a name guess.
+_PRIORITY = {
+    "document": 5,
+    "dong": 5,
+    "birth_date": 4,
+    "phone_number": 4,
+    "order_id": 4,
+    "otp_code": 4,
+    "business_number": 4,
+    "rrn": 4,
+    "copies": 3,
+    "person_name": 1,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySpan:
+    """An entity found in a message: `text == message[start:end]`, `value` per the contract."""
+
+    entity: str
+    start: int
+    end: int
+    text: str
+    value: str
+
+
+def extract_entities(text: str, today: date) -> list[EntitySpan]:
+    """Every contract entity in `text`, in text order, with exact spans and contract values."""
+    found: list[tuple[str, int, int, str]] = []
+    found += [("document", m.start, m.end, m.document) for m in find_documents(text)]
+    found += [("dong", m.start, m.end, m.dong) for m in find_dongs(text)]
+    dates = find_birth_dates(text, today)
+    found += [("birth_date", s, e, v) for s, e, v in dates]
+    copies = find_copies(text)
+    found += [("copies", s, e, v) for s, e, v in copies]
+    blocked = [(s, e) for s, e, _ in dates] + [(s, e) for s, e, _ in copies]
+    for run in find_digit_runs(text, blocked):
+        found += _numbers_in_run(text, run, today)
+    found += [("person_name", s, e, v) for s, e, v in find_person_names(text)]
+    return _resolve(text, found)
+
+
+def _resolve(text: str, found: list[tuple[str, int, int, str]]) -> list[EntitySpan]:
+    ranked = sorted(found, key=lambda f: (-_PRIORITY[f[0]], -(f[2] - f[1]), f[1]))
+    kept: list[tuple[str, int, int, str]] = []
+    for item in ranked:
+        if all(item[2] <= k[1] or k[2] <= item[1] for k in kept):
+            kept.append(item)
+    return [
+        EntitySpan(entity, start, end, text[start:end], value)
+        for entity, start, end, value in sorted(kept, key=lambda k: k[1])
+        if entity != "rrn"
+    ]
+
+
+def _numbers_in_run(text: str, run: DigitRun, today: date) -> list[tuple[str, int, int, str]]:
+    """Split a run into the segments that read as entities, covering as many digits as can be.
+
+    "010-1234-5678 123456" is one run of groups; the best split is a phone and a code.
+    """
+    count = len(run.groups)
+    # best[i] = (digits covered, -segments, segments) for groups i..end
+    best: list[tuple[int, int, list[tuple[str, int, int, str]]]] = [(0, 0, [])] * (count + 1)
+    for first in range(count - 1, -1, -1):
+        option = best[first + 1]
+        for last in range(first, count):
+            for digits, end in run_digits(run, first, last):
+                judged = _judge(text, run, first, last, digits, end, today)
+                if judged is None:
+                    continue
+                rest = best[last + 1]
+                candidate = (len(digits) + rest[0], rest[1] - 1, [judged, *rest[2]])
+                if candidate[:2] > option[:2]:
+                    option = candidate
+        best[first] = option
+    return best[0][2]
+
+
+def _judge(
+    text: str, run: DigitRun, first: int, last: int, digits: str, end: int, today: date
+) -> tuple[str, int, int, str] | None:
+    start = run.groups[first].start
+    sizes = [len(g.digits) for g in run.groups[first:last]] + [len(digits) - sum(
+        len(g.digits) for g in run.groups[first:last])]
+    if run.groups[first].after_plus and digits.startswith("82"):
+        domestic = "0" + digits[2:].removeprefix("0")
+        return ("phone_number", start - 1, end, domestic) if is_phone_digits(domestic) else None
+    if len(digits) == RRN_DIGITS and is_rrn_shaped(
+        digits, sizes, has_cue=has_rrn_cue(text, start)
+    ):
+        return ("rrn", start, end, "")
+    if digits.startswith("0"):
+        return ("phone_number", start, end, digits) if is_phone_digits(digits) else None
+    if len(digits) == _BUSINESS_DIGITS:
+        return ("business_number", start, end, digits)
+    if len(digits) == _ORDER_DIGITS:
+        born = digits_to_birth_date(digits, today)
+        if born is not None and _nearer_birth_cue(text, start, end, _ORDER_CUE):
+            return ("birth_date", start, end, born)
+        return ("order_id", start, end, digits)
+    if len(digits) == _OTP_DIGITS:
+        born = digits_to_birth_date(digits, today)
+        cue = _cue_side(text, start, end)
+        if born is not None and (cue == "birth" or cue is None):
+            return ("birth_date", start, end, born)
+        return ("otp_code", start, end, digits)
+    return None
+
+
+def _nearest(pattern: re.Pattern[str], text: str, start: int, end: int) -> int | None:
+    window_start = max(0, start - _CUE_WINDOW)
+    before = [start - m.end() for m in pattern.finditer(text, window_start, start)]
+    return min(before) if before else None
+
+
+def _nearer_birth_cue(text: str, start: int, end: int, rival: re.Pattern[str]) -> bool:
+    if _BIRTH_CUE_AFTER.match(text[end:]):
+        return True
+    birth = _nearest(_BIRTH_CUE_BEFORE, text, start, end)
+    if birth is None:
+        return False
+    other = _nearest(rival, text, start, end)
+    return other is None or birth <= other
+
+
+def _cue_side(text: str, start: int, end: int) -> str | None:
+    if _BIRTH_CUE_AFTER.match(text[end:]):
+        return "birth"
+    birth = _nearest(_BIRTH_CUE_BEFORE, text, start, end)
+    otp = _nearest(_OTP_CUE, text, start, end)
+    if birth is None and otp is None:
+        return None
+    if otp is None or (birth is not None and birth <= otp):
+        return "birth"
+    return "otp"
+
+
+_NORMALISERS: dict[str, Callable[[str, date], str | None]] = {
+    "document": lambda raw, _: parse_document(raw),
+    "copies": lambda raw, _: parse_copies(raw),
+    "dong": lambda raw, _: parse_dong(raw),
+    "order_id": lambda raw, _: parse_order_id(raw),
+    "phone_number": lambda raw, _: parse_phone(raw),
+    "birth_date": parse_birth_date,
+    "otp_code": lambda raw, _: parse_otp(raw),
+    "person_name": lambda raw, _: parse_person_name(raw),
+    "business_number": lambda raw, _: parse_business_number(raw),
+}
+
+
+def normalise(entity: str, raw: str, today: date) -> str | None:
+    """The contract value of `raw` read as `entity`, or None when it does not fit.
+
+    Used on spans found by a statistical extractor; unknown entity names give None.
+    """
+    normaliser = _NORMALISERS.get(entity)
+    return None if normaliser is None else normaliser(raw, today)
