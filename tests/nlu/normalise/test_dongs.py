@@ -1,0 +1,81 @@
+import pytest
+
+from nlu.normalise.dongs import find_dongs, load_default_dongs, parse_dong
+
+
+def test_the_dongs_come_from_the_district_file() -> None:
+    dongs = load_default_dongs()
+    assert len(dongs) == 15
+    assert {"신당동", "신당5동", "명동", "을지로동", "중림동"} <= set(dongs)
+
+
+@pytest.mark.parametrize(
+    ("raw", "dong"),
+    [
+        # nlu-contract.md rows
+        ("신당", "신당동"),
+        ("신당동", "신당동"),
+        ("신당 5동", "신당5동"),
+        ("명동 근처 발급기", "명동"),
+        # more forms
+        ("신당5동", "신당5동"),
+        ("신당오동", "신당5동"),
+        ("신당 오동", "신당5동"),
+        ("신당 제5동", "신당5동"),
+        ("을지로", "을지로동"),
+        ("을지로동", "을지로동"),
+        ("소공동", "소공동"),
+        ("소공", "소공동"),
+        ("회현동", "회현동"),
+        ("회현 주민센터 몇 시까지", "회현동"),
+        ("필동", "필동"),
+        ("장충동 주민센터", "장충동"),
+        ("광희동", "광희동"),
+        ("다산동", "다산동"),
+        ("약수동", "약수동"),
+        ("약수역 근처 발급기", "약수동"),
+        ("청구동 주민센터", "청구동"),
+        ("청구에 살아요", "청구동"),
+        ("동화동", "동화동"),
+        ("황학동에서", "황학동"),
+        ("중림동이요", "중림동"),
+        ("중구 신당동", "신당동"),
+        ("중구신당동", "신당동"),
+        ("신당동 사는데요", "신당동"),
+        ("명동역 앞", "명동"),
+        ("명동성당 옆 주민센터", "명동"),
+        ("저 신당 살아요", "신당동"),
+    ],
+)
+def test_dong_names_normalise_to_the_official_name(raw: str, dong: str) -> None:
+    assert parse_dong(raw) == dong
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "동",
+        "혁명동지",
+        "청구서 주세요",
+        "요금 청구해 주세요",
+        "다산콜센터에 물어봤어요",
+        "다산로 101",
+        "동화책",
+        "약수터",
+        "주민센터 어디예요",
+        "동네 주민센터",
+    ],
+)
+def test_words_that_contain_a_dong_name_are_not_dongs(text: str) -> None:
+    assert find_dongs(text) == []
+
+
+def test_a_dong_named_mid_sentence_keeps_its_span() -> None:
+    text = "신당 5동 주민센터 무인발급기 밤에도 돼요?"
+    ((match),) = find_dongs(text)
+    assert (text[match.start : match.end], match.dong) == ("신당 5동", "신당5동")
+
+
+def test_another_district_swaps_the_list_of_dongs() -> None:
+    assert parse_dong("역삼동 살아요", ("역삼1동", "역삼동")) == "역삼동"
+    assert parse_dong("역삼 일동", ("역삼1동", "역삼동")) == "역삼1동"
