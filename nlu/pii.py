@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 
 from nlu.normalise.digit_runs import DigitRun, find_digit_runs, is_digit_char, run_digits
-from nlu.normalise.rrn_shape import RRN_DIGITS, has_rrn_cue, is_rrn_shaped
 from nlu.normalise.phone import is_phone_digits
+from nlu.normalise.rrn_shape import RRN_DIGITS, has_rrn_cue, is_rrn_shaped
 
 MASK_CHAR = "*"
 # Thirteen mask characters with the separators a masked RRN may keep between them.
-MASK_PATTERN = re.compile(r"\*(?:(?:[\s\-.]|에|의|다시)*\*){12}")
+MASK_PATTERN = re.compile(r"\*(?:(?:[\s\-\u2010-\u2015.]|에|의|다시)*\*){12}")
 
 
 def find_rrns(text: str) -> list[tuple[int, int]]:

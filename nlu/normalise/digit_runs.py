@@ -23,7 +23,9 @@ _MAX_JOINER_CHARS = 6
 
 # Syllable groups that are common words when they stand alone at the start of a run
 # ("이사 가요", "공사 중").
-_WORD_LIKE_GROUPS = frozenset({"이사", "사이", "공사", "오일", "구이", "오이", "일일", "영구", "구사"})
+_WORD_LIKE_GROUPS = frozenset(
+    {"이사", "사이", "공사", "오일", "구이", "오이", "일일", "영구", "구사"}
+)
 
 # A digit group directly followed by one of these is a quantity, not an identifier.
 # The unit must end its word or take a particle, so "5678 부탁해요" keeps its digits.
@@ -155,9 +157,9 @@ def find_digit_runs(text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[
         if runs:
             previous = runs[-1][-1]
             gap = text[previous.end : group.start]
-            if (
-                previous.copula_end is None or previous.end == group.start
-            ) and _is_joiner_gap(gap, blocked, previous.end):
+            if (previous.copula_end is None or previous.end == group.start) and _is_joiner_gap(
+                gap, blocked, previous.end
+            ):
                 runs[-1].append(group)
                 continue
         runs.append([group])

@@ -17,15 +17,47 @@ import yaml
 
 DEFAULT_DISTRICT_FILE = Path(__file__).resolve().parents[2] / "data" / "district" / "jung-gu.yml"
 
-_NUMBER_WORDS = {"1": "일", "2": "이", "3": "삼", "4": "사", "5": "오", "6": "육", "7": "칠",
-                 "8": "팔", "9": "구"}
+_NUMBER_WORDS = {
+    "1": "일",
+    "2": "이",
+    "3": "삼",
+    "4": "사",
+    "5": "오",
+    "6": "육",
+    "7": "칠",
+    "8": "팔",
+    "9": "구",
+}
 # After a bare stem ("신당", "청구") only these may follow in the same word; otherwise the stem
 # is part of another word ("청구서", "다산콜센터", "다산로", "동화책"). A station ("신당역",
 # "약수역") names its dong.
 _STEM_PARTICLES = (
-    "에서", "에", "이요", "요", "이에요", "예요", "쪽", "근처", "주민센터", "센터", "동사무소",
-    "사무소", "발급기", "은", "는", "이", "가", "도", "까지", "인데", "이고", "입니다", "사는",
-    "살", "으로", "역",
+    "에서",
+    "에",
+    "이요",
+    "요",
+    "이에요",
+    "예요",
+    "쪽",
+    "근처",
+    "주민센터",
+    "센터",
+    "동사무소",
+    "사무소",
+    "발급기",
+    "은",
+    "는",
+    "이",
+    "가",
+    "도",
+    "까지",
+    "인데",
+    "이고",
+    "입니다",
+    "사는",
+    "살",
+    "으로",
+    "역",
 )
 _MIN_STEM_CHARS = 2
 
@@ -63,8 +95,11 @@ def _patterns_for(dong: str) -> list[_Pattern]:
         regex = re.compile(rf"{re.escape(stem)}\s?제?\s?(?:{number}|{spoken})\s?동")
         return [_Pattern(regex, dong, is_stem=False)]
     stem = dong.removesuffix("동")
-    patterns = [_Pattern(re.compile(rf"{re.escape(stem)}\s?동" if len(stem) > 1 else dong), dong,
-                         is_stem=False)]
+    patterns = [
+        _Pattern(
+            re.compile(rf"{re.escape(stem)}\s?동" if len(stem) > 1 else dong), dong, is_stem=False
+        )
+    ]
     if len(stem) >= _MIN_STEM_CHARS:
         patterns.append(_Pattern(re.compile(re.escape(stem)), dong, is_stem=True))
     return patterns

@@ -32,6 +32,7 @@ from nlu.normalise.otp import parse_otp
 from nlu.normalise.person_names import find_person_names, parse_person_name
 from nlu.normalise.phone import is_phone_digits, parse_phone
 from nlu.normalise.rrn_shape import RRN_DIGITS, has_rrn_cue, is_rrn_shaped
+from nlu.pii import find_rrns
 
 ENTITIES: tuple[str, ...] = (
     "document",
@@ -89,7 +90,8 @@ def extract_entities(text: str, today: date) -> list[EntitySpan]:
     found += [("birth_date", s, e, v) for s, e, v in dates]
     copies = find_copies(text)
     found += [("copies", s, e, v) for s, e, v in copies]
-    blocked = [(s, e) for s, e, _ in dates] + [(s, e) for s, e, _ in copies]
+    # An RRN is blocked first: read as a code plus an order number it would cover more digits.
+    blocked = [(s, e) for s, e, _ in dates] + [(s, e) for s, e, _ in copies] + find_rrns(text)
     for run in find_digit_runs(text, blocked):
         found += _numbers_in_run(text, run, today)
     found += [("person_name", s, e, v) for s, e, v in find_person_names(text)]
@@ -136,14 +138,13 @@ def _judge(
     text: str, run: DigitRun, first: int, last: int, digits: str, end: int, today: date
 ) -> tuple[str, int, int, str] | None:
     start = run.groups[first].start
-    sizes = [len(g.digits) for g in run.groups[first:last]] + [len(digits) - sum(
-        len(g.digits) for g in run.groups[first:last])]
+    sizes = [len(g.digits) for g in run.groups[first:last]] + [
+        len(digits) - sum(len(g.digits) for g in run.groups[first:last])
+    ]
     if run.groups[first].after_plus and digits.startswith("82"):
         domestic = "0" + digits[2:].removeprefix("0")
         return ("phone_number", start - 1, end, domestic) if is_phone_digits(domestic) else None
-    if len(digits) == RRN_DIGITS and is_rrn_shaped(
-        digits, sizes, has_cue=has_rrn_cue(text, start)
-    ):
+    if len(digits) == RRN_DIGITS and is_rrn_shaped(digits, sizes, has_cue=has_rrn_cue(text, start)):
         return ("rrn", start, end, "")
     if digits.startswith("0"):
         return ("phone_number", start, end, digits) if is_phone_digits(digits) else None

@@ -13,12 +13,11 @@ import re
 
 from nlu.normalise.documents import find_documents
 from nlu.normalise.dongs import find_dongs
+from nlu.normalise.name_lexicon import NOT_NAME_PREFIXES
 from nlu.normalise.spoken_digits import count_number, spoken_digits
 
 SURNAMES = frozenset(
-    "김 이 박 최 정 강 조 윤 장 임 한 오 서 신 권 황 안 송 류 유 전 홍 고 문 양 손 배 백 허 남 심 "
-    "노 하 곽 성 차 주 우 구 민 진 나 지 엄 채 원 천 방 공 현 함 변 염 여 추 도 석 선 설 마 길 연 "
-    "위 표 명 기 반 왕 금 옥 육 인 맹 제 모 탁 국 어 은 편 용 라 봉 태 경 변 소 엄".split()
+    "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진나지엄채원천방공현함변염여추도석선설마길연위표명기반왕금옥육인맹제모탁국어은편용라봉태경소"
 )
 COMPOUND_SURNAMES = frozenset({"남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방"})
 
@@ -26,11 +25,44 @@ COMPOUND_SURNAMES = frozenset({"남궁", "황보", "제갈", "선우", "독고",
 _ENDINGS: tuple[str, ...] = tuple(
     sorted(
         {
-            "이라고합니다", "라고합니다", "이라고해요", "라고해요", "이라고요", "라고요", "이라고",
-            "라고", "이라구요", "라구요", "입니다", "이에요", "이예요", "예요", "에요", "이고요",
-            "이구요", "고요", "구요", "이고", "인데요", "인데", "이요", "요", "이야", "야",
-            "이다", "임", "씨", "님", "씨요", "님이요", "이거든요", "거든요", "이랍니다",
-            "랍니다", "이세요", "세요",
+            "이라고합니다",
+            "라고합니다",
+            "이라고해요",
+            "라고해요",
+            "이라고요",
+            "라고요",
+            "이라고",
+            "라고",
+            "이라구요",
+            "라구요",
+            "입니다",
+            "이에요",
+            "이예요",
+            "예요",
+            "에요",
+            "이고요",
+            "이구요",
+            "고요",
+            "구요",
+            "이고",
+            "인데요",
+            "인데",
+            "이요",
+            "요",
+            "이야",
+            "야",
+            "이다",
+            "임",
+            "씨",
+            "님",
+            "씨요",
+            "님이요",
+            "이거든요",
+            "거든요",
+            "이랍니다",
+            "랍니다",
+            "이세요",
+            "세요",
         },
         key=len,
         reverse=True,
@@ -46,27 +78,22 @@ _SAYS_CALLED = re.compile(r"^\s*(?:합니다|해요|하는데요|하고요|하�
 _FILLERS = re.compile(r"^(?:\s*(?:네|예|아|음|어|저기요|여보세요)[\s,.]+)+")
 # Syllables that end sentences or mark grammar; a name does not contain them.
 _NON_NAME_SYLLABLES = frozenset("요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해")
-# Words that begin with a surname syllable but are not names (first two syllables).
-_NOT_NAME_PREFIXES = frozenset(
-    """
-    안녕 감사 고마 고맙 수고 정말 진짜 이거 이건 이게 이번 이름 이메 이미 이상 이사 이용 이제
-    지금 지난 주민 주소 주말 주세 주문 신청 신분 신고 신당 조회 취소 전화 전부 전자 전입 문의
-    문자 상담 인감 인증 인터 기본 제적 토지 건축 지방 서류 배달 배송 방문 방법 방금 민원 무인
-    마감 오늘 오전 오후 오십 하나 한번 한통 한부 한장 도와 도움 도장 연결 연락 모르 모바 우리
-    우편 우체 원래 변경 남편 손자 손녀 어머 어떻 어디 언제 얼마 여기 여보 거기 저기 본인 대리
-    위임 생년 구청 동사 명동 황학 장애 임산 노인 하루 현금 국민 국가 공짜 공일 공휴 성함 성명
-    정부 정보 전에 진행 차량 확인 발급 가족 혼인 입양 납세 소득 소공 회현 필동 장충 광희 을지
-    다산 약수 청구 동화 중림 유치 육아 양식 서명 서식 한국 한글 한두 두통 세통 주차 주간 심부
-    나중 내일 모레 어제 그냥 그럼 그거 금방 금액 기다 기간 기존 남은 노약 반송 반납 편지 표준
-    용지 용도 명의 명함 허가 허락 공문 공공 공인 양도 선택 설명 마을 마음 마지 길게 석장 송금
-    채권 추심 대량 백통 천천 경우 경로 태어 봉투 소개 소리 설치 진짜 은행 어르 주인 유효 연세
-    """.split()
-)
 _MIN_NAME, _USUAL_NAME, _MAX_NAME = 2, 3, 4
 # A name may also follow another answer in the same message: after a birth date ("...생"), a
 # number, or a clause closed by "요" / "고" / a comma.
 _AFTER_ANSWER = re.compile(r"(?:생|\d|요|고|,)\s*$")
-_ANSWER_ENDINGS = ("이고요", "고요", "이구요", "구요", "인데요", "입니다", "이에요", "예요", "이요", "요")
+_ANSWER_ENDINGS = (
+    "이고요",
+    "고요",
+    "이구요",
+    "구요",
+    "인데요",
+    "입니다",
+    "이에요",
+    "예요",
+    "이요",
+    "요",
+)
 
 
 def _is_hangul_word(word: str) -> bool:
@@ -84,7 +111,7 @@ def is_plausible_name(name: str, *, cued: bool) -> bool:
         return False
     if compound and len(name) < _USUAL_NAME:
         return False
-    if name[:2] in _NOT_NAME_PREFIXES or any(c in _NON_NAME_SYLLABLES for c in name[1:]):
+    if name[:2] in NOT_NAME_PREFIXES or any(c in _NON_NAME_SYLLABLES for c in name[1:]):
         return False
     if spoken_digits(name) is not None or count_number(name) is not None:
         return False

@@ -69,10 +69,22 @@ def test_document_words_normalise_to_contract_ids(raw: str, document: str) -> No
 
 
 def test_every_contract_document_id_has_words() -> None:
-    assert {parse_document(w) for w in ["등본", "초본", "가족관계", "기본증명", "혼인관계",
-            "입양관계", "제적부", "인감", "납세증명서", "토지대장", "건축물대장"]} == set(
-        DOCUMENT_IDS
-    )
+    assert {
+        parse_document(w)
+        for w in [
+            "등본",
+            "초본",
+            "가족관계",
+            "기본증명",
+            "혼인관계",
+            "입양관계",
+            "제적부",
+            "인감",
+            "납세증명서",
+            "토지대장",
+            "건축물대장",
+        ]
+    } == set(DOCUMENT_IDS)
 
 
 def test_removed_register_copy_is_not_a_resident_copy() -> None:

@@ -1,0 +1,168 @@
+import pytest
+
+from nlu.pii import MASK_PATTERN, find_rrns, has_masked_rrn, has_rrn, mask_rrn, redact_for_logs
+
+RRN_FORMS = [
+    # typed
+    ("850302-1234567", "******-*******"),
+    ("8503021234567", "*************"),
+    ("850302 1234567", "****** *******"),
+    ("850302 - 1234567", "****** - *******"),
+    ("850302–1234567", "******–*******"),
+    ("850302-2234567", "******-*******"),
+    ("020101-3234567", "******-*******"),  # born in 2002
+    ("020101-4234567", "******-*******"),
+    ("850302-5234567", "******-*******"),  # a foreign resident
+    ("850302-6234567", "******-*******"),
+    ("000229-3123456", "******-*******"),  # a leap day
+    ("991231-1234567", "******-*******"),
+    ("주민번호는 850302-1234567이에요", "주민번호는 ******-*******이에요"),
+    ("주민등록번호 8503021234567입니다", "주민등록번호 *************입니다"),
+    ("제 주민번호 850302 1234567 맞아요", "제 주민번호 ****** ******* 맞아요"),
+    ("주민번호850302-1234567", "주민번호******-*******"),
+    ("850302-1234567 김영희", "******-******* 김영희"),
+    ("850302 123 4567", "****** *** ****"),
+    ("주민번호 8503 021 234567", "주민번호 **** *** ******"),  # odd grouping, but called an RRN
+    ("주민번호 991332-1234567", "주민번호 ******-*******"),  # mistyped, still personal data
+    # spoken (speech recogniser output)
+    ("팔오공삼공이 일이삼사오육칠", "****** *******"),
+    ("팔오공삼공이 다시 일이삼사오육칠", "****** 다시 *******"),
+    ("팔오공삼공이에 일이삼사오육칠", "******에 *******"),
+    ("팔오공삼공이에 일이삼사오육칠이에요", "******에 *******이에요"),
+    ("팔오공삼공이의 일이삼사오육칠", "******의 *******"),
+    ("팔오 공삼 공이 일이삼 사오육칠", "** ** ** *** ****"),
+    ("팔 오 공 삼 공 이 일 이 삼 사 오 육 칠", "* * * * * * * * * * * * *"),
+    ("팔오공삼공이일이삼사오육칠", "*************"),
+    ("영이영일영일 삼이삼사오육칠", "****** *******"),
+    ("주민번호는 팔오공삼공이 다시 이삼사오육칠팔이요", "주민번호는 ****** 다시 *******이요"),
+    # mixed
+    ("850302 일이삼사오육칠", "****** *******"),
+    ("팔오공삼공이-1234567", "******-*******"),
+    ("850302-일이삼사567", "******-*******"),
+    # two in one message
+    ("850302-1234567 그리고 900715-2345678", "******-******* 그리고 ******-*******"),
+]
+
+
+@pytest.mark.parametrize(("text", "masked"), RRN_FORMS)
+def test_every_rrn_form_is_masked_digit_by_digit(text: str, masked: str) -> None:
+    assert mask_rrn(text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), RRN_FORMS)
+def test_a_mask_keeps_the_length_so_offsets_stay_valid(text: str, masked: str) -> None:
+    assert len(mask_rrn(text)) == len(text)
+    del masked
+
+
+@pytest.mark.parametrize(("text", "masked"), RRN_FORMS)
+def test_a_masked_rrn_is_recognised_and_no_rrn_is_left(text: str, masked: str) -> None:
+    result = mask_rrn(text)
+    assert has_masked_rrn(result)
+    assert not has_rrn(result)
+    assert has_rrn(text)
+    del masked
+
+
+LOOK_ALIKES = [
+    # phones
+    "010-1234-5678",
+    "01012345678",
+    "010 1234 5678",
+    "010.1234.5678",
+    "+82 10-1234-5678",
+    "02-123-4567",
+    "031-123-4567",
+    "공일공 일이삼사 오육칠팔",
+    "공일공에 일이삼사에 오육칠팔이에요",
+    "010-1234-5678 12통",
+    "01012345678 12",
+    "공일공 일이삼사 오육칠팔 일이",
+    "전화번호 010-1234-5678 인증번호 123456",
+    # dates
+    "1950-03-02",
+    "19500302",
+    "500302",
+    "1950년 3월 2일",
+    "50.03.02",
+    "오십년 삼월 이일",
+    "오공공삼공이",
+    "생년월일 500302 전화 01012345678",
+    # order numbers
+    "20481937",
+    "2048-1937",
+    "이공사팔 일구삼칠",
+    "신청번호 20481937 하고 20481938",
+    # business numbers
+    "123-45-67890",
+    "1234567890",
+    "사업자번호 123-45-67890",
+    "123-45-67890 987-65-43210",
+    # codes
+    "123456",
+    "일이삼 사오육",
+    "1 2 3 4 5 6",
+    "인증번호는 482913이에요",
+    # amounts and counts
+    "1,000원",
+    "1,234,567,890원",
+    "수수료 1000원이고 2통이요",
+    "초본 50건",
+    "100통",
+    # other numbers
+    "991332-1234567",  # not a date, no word says it is an RRN
+    "123456-1234567",
+    "850302-123456",  # 12 digits
+    "850302-12345678",  # 14 digits
+    "12:30",
+    "2층 3번 창구",
+    "",
+    "안녕하세요 등본 한 통 주세요",
+]
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_numbers_that_only_look_like_an_rrn_are_left_untouched(text: str) -> None:
+    assert mask_rrn(text) == text
+    assert find_rrns(text) == []
+
+
+def test_the_rrn_span_covers_only_the_number() -> None:
+    text = "주민번호는 팔오공삼공이 다시 일이삼사오육칠이에요"
+    assert find_rrns(text) == [(6, 23)]
+    assert text[6:23] == "팔오공삼공이 다시 일이삼사오육칠"
+
+
+def test_the_phone_next_to_an_rrn_is_not_masked() -> None:
+    text = "850302-1234567 010-1234-5678"
+    assert mask_rrn(text) == "******-******* 010-1234-5678"
+
+
+@pytest.mark.parametrize(
+    "text", ["******-*******", "****** *******", "*************", "****** 다시 *******"]
+)
+def test_the_mask_pattern_matches_a_masked_rrn(text: str) -> None:
+    assert MASK_PATTERN.search(text)
+    assert has_masked_rrn(text)
+
+
+@pytest.mark.parametrize("text", ["***-****-****", "******", "별표 *** 세 개", "850302-1234567"])
+def test_other_stars_are_not_a_masked_rrn(text: str) -> None:
+    assert not has_masked_rrn(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("010-1234-5678", "***-****-****"),
+        ("전화 01012345678로 주세요", "전화 ***********로 주세요"),
+        ("공일공 일이삼사 오육칠팔", "*** **** ****"),
+        ("+82 10-1234-5678", "+** **-****-****"),
+        ("850302-1234567", "******-*******"),
+        ("신청번호 20481937", "신청번호 20481937"),
+        ("사업자 123-45-67890", "사업자 123-45-67890"),
+    ],
+)
+def test_log_redaction_masks_rrn_and_phone_shaped_digits(text: str, redacted: str) -> None:
+    assert redact_for_logs(text) == redacted
+    assert len(redact_for_logs(text)) == len(text)
