@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.adapters.registry import normalise_name
 from app.district import DistrictFacts
-from app.keyed_hash import hash_password
+from app.keyed_hash import hash_password, verify_password
 from app.models import Business, Resident, StaffAccount
 
 logger = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ def seed_dev_staff(session: Session, district: DistrictFacts) -> int:
     added = 0
     for row in district.dev_staff:
         if row["username"] in existing:
+            _reactivate_dev_account(session, row)
             continue
         session.add(
             StaffAccount(
@@ -87,6 +88,31 @@ def seed_dev_staff(session: Session, district: DistrictFacts) -> int:
         )
         added += 1
     return added
+
+
+def _reactivate_dev_account(session: Session, row: dict[str, Any]) -> None:
+    # Switched off by a non-dev start (see disable_dev_staff); back in dev it works again.
+    account = session.scalars(
+        select(StaffAccount).where(StaffAccount.username == row["username"])
+    ).first()
+    if account and not account.active and verify_password(row["password"], account.password_hash):
+        account.active = True
+
+
+def disable_dev_staff(session: Session, district: DistrictFacts) -> int:
+    """Outside the dev profile, switch off accounts that still have a dev password.
+
+    A database first run in dev and then in prod must not keep a known password.
+    """
+    disabled = 0
+    for row in district.dev_staff:
+        account = session.scalars(
+            select(StaffAccount).where(StaffAccount.username == row["username"])
+        ).first()
+        if account and account.active and verify_password(row["password"], account.password_hash):
+            account.active = False
+            disabled += 1
+    return disabled
 
 
 def seed_all(
@@ -105,4 +131,6 @@ def seed_all(
             residents += seed_residents(session, _load(district_dir / LOAD_FILE)["residents"])
         businesses = seed_businesses(session, demo.get("businesses", []))
         staff = seed_dev_staff(session, district) if include_dev_staff else 0
+        if not include_dev_staff:
+            staff = -disable_dev_staff(session, district)
     logger.info("seeded", extra={"residents": residents, "businesses": businesses, "staff": staff})

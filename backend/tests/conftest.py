@@ -115,9 +115,12 @@ def settings_overrides() -> dict[str, object]:
 
 
 @pytest.fixture
-def app(db_url: str, clock: MutableClock, settings_overrides: dict[str, object]) -> Iterator[FastAPI]:
-    application = create_app(_settings(db_url, **settings_overrides), clock=clock,
-                             configure_logs=False)
+def app(
+    db_url: str, clock: MutableClock, settings_overrides: dict[str, object]
+) -> Iterator[FastAPI]:
+    application = create_app(
+        _settings(db_url, **settings_overrides), clock=clock, configure_logs=False
+    )
     yield application
     application.state.runtime.engine.dispose()
 
@@ -152,13 +155,18 @@ def confirm(client: TestClient) -> ConfirmFn:
     """Confirm a resident's identity; returns headers for resident endpoints."""
 
     def _confirm(person: dict[str, str] = KIM, conversation_id: str = "conv-1") -> dict[str, str]:
-        started = client.post("/api/v1/identity/challenges", headers=SERVICE,
-                              json={"conversation_id": conversation_id, **person})
+        started = client.post(
+            "/api/v1/identity/challenges",
+            headers=SERVICE,
+            json={"conversation_id": conversation_id, **person},
+        )
         assert started.status_code == 201, started.text
         code = last_code(client, person["phone"])
         verified = client.post(
             f"/api/v1/identity/challenges/{started.json()['challenge_id']}/verify",
-            headers=SERVICE, json={"conversation_id": conversation_id, "code": code})
+            headers=SERVICE,
+            json={"conversation_id": conversation_id, "code": code},
+        )
         assert verified.status_code == 200, verified.text
         return {**SERVICE, "X-Identity-Token": verified.json()["identity_token"]}
 

@@ -56,8 +56,14 @@ class PgCluster:
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m",
-                      "immediate", "stop")
+            self._run(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-m",
+                "immediate",
+                "stop",
+            )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -74,11 +80,33 @@ def start_cluster() -> PgCluster:
         shutil.chown(root, user=as_user)
     cluster = PgCluster(root, free_port(), bindir, as_user)
     data, sockets = root / "data", root / "sock"
-    cluster._run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                 "--no-sync", "-E", "UTF8", "--locale=C")
+    cluster._run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+        "--no-sync",
+        "-E",
+        "UTF8",
+        "--locale=C",
+    )
     cluster._run("mkdir", "-p", str(sockets))
-    options = (f"-p {cluster.port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
-    cluster._run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                 str(root / "server.log"), "-w", "start")
+    options = (
+        f"-p {cluster.port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+    )
+    cluster._run(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-l",
+        str(root / "server.log"),
+        "-w",
+        "start",
+    )
     return cluster

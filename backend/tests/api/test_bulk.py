@@ -14,11 +14,19 @@ MOU, NO_MOU = "1234567890", "9876543210"
 RESERVE = "/api/v1/bulk/reservations"
 
 
-def reserve(client: TestClient, business: str, count: int, key: str,
-            document: str = "resident_copy"):  # type: ignore[no-untyped-def]
-    return client.post(RESERVE, headers={**SERVICE, "Idempotency-Key": key},
-                       json={"conversation_id": "biz-1", "business_number": business,
-                             "document": document, "count": count})
+def reserve(
+    client: TestClient, business: str, count: int, key: str, document: str = "resident_copy"
+):  # type: ignore[no-untyped-def]
+    return client.post(
+        RESERVE,
+        headers={**SERVICE, "Idempotency-Key": key},
+        json={
+            "conversation_id": "biz-1",
+            "business_number": business,
+            "document": document,
+            "count": count,
+        },
+    )
 
 
 def quota(client: TestClient, business: str) -> dict[str, object]:
@@ -28,9 +36,15 @@ def quota(client: TestClient, business: str) -> dict[str, object]:
 
 
 def test_quota_of_an_mou_business_is_100_a_day(client: TestClient) -> None:
-    assert quota(client, MOU) == {"business_number": MOU, "business_name": "한빛신용정보",
-                                  "mou": True, "daily_limit": 100, "used_today": 0,
-                                  "remaining_today": 100, "date": "2026-11-25"}
+    assert quota(client, MOU) == {
+        "business_number": MOU,
+        "business_name": "한빛신용정보",
+        "mou": True,
+        "daily_limit": 100,
+        "used_today": 0,
+        "remaining_today": 100,
+        "date": "2026-11-25",
+    }
     assert quota(client, NO_MOU)["daily_limit"] == 20
 
 
@@ -55,8 +69,9 @@ def test_a_business_without_mou_gets_20(client: TestClient) -> None:
     assert reserve(client, NO_MOU, 21, "c").json()["code"] == "bulk_quota_exceeded"
 
 
-def test_the_quota_resets_on_the_seoul_calendar_day(client: TestClient,
-                                                    clock: MutableClock) -> None:
+def test_the_quota_resets_on_the_seoul_calendar_day(
+    client: TestClient, clock: MutableClock
+) -> None:
     clock.now = datetime(2026, 11, 25, 23, 50, tzinfo=SEOUL)
     assert reserve(client, NO_MOU, 20, "a").status_code == 201
     clock.now = datetime(2026, 11, 26, 0, 10, tzinfo=SEOUL)  # still the 25th in UTC
@@ -84,8 +99,9 @@ def test_same_key_replays_the_reservation(client: TestClient) -> None:
         ("12345", "resident_copy", 1, 422, "invalid_request"),
     ],
 )
-def test_bad_reservations_are_refused_clearly(client: TestClient, business: str, document: str,
-                                              count: int, status: int, code: str) -> None:
+def test_bad_reservations_are_refused_clearly(
+    client: TestClient, business: str, document: str, count: int, status: int, code: str
+) -> None:
     answer = reserve(client, business, count, "k", document=document)
     assert answer.status_code == status
     assert answer.json()["code"] == code

@@ -16,13 +16,17 @@ CHALLENGES = "/api/v1/identity/challenges"
 
 
 def start(client: TestClient, person: dict[str, str], conversation_id: str = "conv-1"):  # type: ignore[no-untyped-def]
-    return client.post(CHALLENGES, headers=SERVICE, json={"conversation_id": conversation_id,
-                                                          **person})
+    return client.post(
+        CHALLENGES, headers=SERVICE, json={"conversation_id": conversation_id, **person}
+    )
 
 
 def verify(client: TestClient, challenge_id: str, code: str, conversation_id: str = "conv-1"):  # type: ignore[no-untyped-def]
-    return client.post(f"{CHALLENGES}/{challenge_id}/verify", headers=SERVICE,
-                       json={"conversation_id": conversation_id, "code": code})
+    return client.post(
+        f"{CHALLENGES}/{challenge_id}/verify",
+        headers=SERVICE,
+        json={"conversation_id": conversation_id, "code": code},
+    )
 
 
 def outbox_count(runtime: Runtime) -> int:
@@ -39,11 +43,16 @@ def test_right_code_confirms_identity_and_shows_the_resident(client: TestClient)
     answer = verify(client, started.json()["challenge_id"], last_code(client, KIM["phone"]))
     assert answer.status_code == 200
     body = answer.json()
-    assert body["resident"] == {"name": "김영희", "dong": "신당동",
-                                "masked_address": "서울특별시 중구 다산로 ***",
-                                "delivery_eligible": True, "eligibility_reasons": ["age_70_or_over"]}
-    me = client.get("/api/v1/residents/me",
-                    headers={**SERVICE, "X-Identity-Token": body["identity_token"]})
+    assert body["resident"] == {
+        "name": "김영희",
+        "dong": "신당동",
+        "masked_address": "서울특별시 중구 다산로 ***",
+        "delivery_eligible": True,
+        "eligibility_reasons": ["age_70_or_over"],
+    }
+    me = client.get(
+        "/api/v1/residents/me", headers={**SERVICE, "X-Identity-Token": body["identity_token"]}
+    )
     assert me.status_code == 200
     assert me.json()["dong"] == "신당동"
 
@@ -137,22 +146,31 @@ def test_codes_and_tokens_are_stored_hashed(client: TestClient, runtime: Runtime
         assert all(token not in t.token_hash for t in stored)
 
 
-def test_identity_token_is_bound_to_its_conversation(client: TestClient,
-                                                     confirm: ConfirmFn) -> None:
+def test_identity_token_is_bound_to_its_conversation(
+    client: TestClient, confirm: ConfirmFn
+) -> None:
     headers = confirm(KIM, conversation_id="conv-a")
     ok = client.get("/api/v1/residents/me", headers=headers, params={"conversation_id": "conv-a"})
     assert ok.status_code == 200
     other = client.get("/api/v1/residents/me", headers={**headers, "X-Conversation-Id": "conv-b"})
     assert other.status_code == 401
     assert other.json()["code"] == "identity_invalid"
-    order = client.post("/api/v1/orders", headers={**headers, "Idempotency-Key": "k"},
-                        json={"conversation_id": "conv-b", "document": "resident_copy",
-                              "copies": 1, "method": "kiosk"})
+    order = client.post(
+        "/api/v1/orders",
+        headers={**headers, "Idempotency-Key": "k"},
+        json={
+            "conversation_id": "conv-b",
+            "document": "resident_copy",
+            "copies": 1,
+            "method": "kiosk",
+        },
+    )
     assert order.json()["code"] == "identity_invalid"
 
 
-def test_identity_token_expires(client: TestClient, confirm: ConfirmFn,
-                                clock: MutableClock) -> None:
+def test_identity_token_expires(
+    client: TestClient, confirm: ConfirmFn, clock: MutableClock
+) -> None:
     headers = confirm(KIM)
     clock.advance(minutes=30)
     answer = client.get("/api/v1/residents/me", headers=headers)
@@ -162,8 +180,12 @@ def test_identity_token_expires(client: TestClient, confirm: ConfirmFn,
 
 def test_verify_in_another_conversation_finds_no_challenge(client: TestClient) -> None:
     started = start(client, KIM)
-    answer = verify(client, started.json()["challenge_id"], last_code(client, KIM["phone"]),
-                    conversation_id="someone-else")
+    answer = verify(
+        client,
+        started.json()["challenge_id"],
+        last_code(client, KIM["phone"]),
+        conversation_id="someone-else",
+    )
     assert answer.status_code == 404
     assert answer.json()["code"] == "challenge_not_found"
 

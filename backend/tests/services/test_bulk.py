@@ -23,9 +23,16 @@ def _race(runtime: Runtime, business_number: str, requests: int, count: int) -> 
         with runtime.sessions() as session:
             barrier.wait()  # release every request at once
             try:
-                reserve_bulk(Store(session), runtime.district, business_number=business_number,
-                             document="resident_copy", count=count, conversation_id=f"c{i}",
-                             idempotency_key=f"k{i}", now=DEFAULT_NOW)
+                reserve_bulk(
+                    Store(session),
+                    runtime.district,
+                    business_number=business_number,
+                    document="resident_copy",
+                    count=count,
+                    conversation_id=f"c{i}",
+                    idempotency_key=f"k{i}",
+                    now=DEFAULT_NOW,
+                )
             except BulkQuotaExceeded:
                 return "refused"
             return "accepted"
