@@ -1,0 +1,1 @@
+"""Telegram channel on python-telegram-bot's Bot and Update (not Rasa's aiogram one)."""

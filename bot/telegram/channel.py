@@ -1,0 +1,448 @@
+"""Rasa input channel for Telegram: ``POST /webhooks/telegram/webhook``, built on PTB 22.
+
+The webhook checks ``X-Telegram-Bot-Api-Secret-Token`` in constant time (403 before parsing),
+answers 200 at once and handles the update in a background task, because Telegram redelivers an
+update whose webhook call is slow or fails (protocols.md §2.1, §6.2). Repeated ``update_id``s are
+ignored. Updates of one chat are handled in arrival order.
+
+``get_output_channel()`` returns a ``TelegramOutput`` over one shared, lazily initialised
+``telegram.Bot``, so staff replies and delivery updates can be pushed at any time from Rasa's HTTP
+API, unlike Rasa's built-in channel, whose ``asyncio.run`` fails inside Sanic (protocols.md §3.3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    OutputChannel,
+    UserMessage,
+)
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import Bot, InputFile, Update
+from telegram.error import Forbidden, RetryAfter, TelegramError
+
+from bot.reply import ChannelTexts, Reply, domain_of
+from bot.telegram.keyboard import CallbackStore, Outgoing, is_public_url, render
+from bot.telegram.updates import Incoming, classify
+from nlu.pii import mask_rrn
+
+logger = logging.getLogger(__name__)
+
+TEXTS_FILE = Path(__file__).with_name("texts.yml")
+DEFAULT_BASE_URL = "https://api.telegram.org"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+MAX_BODY_BYTES = 1024 * 1024
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+SEEN_UPDATES_TTL_S = 24 * 3600  # Telegram keeps undelivered updates at most 24 hours
+MAX_SEEN = 100_000
+GROUP_NOTICE_EVERY_S = 600.0
+MAX_ANSWER_TEXT = 200  # answerCallbackQuery text
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def _json(body: Any, status: int = 200) -> HTTPResponse:
+    return response.json(body, status=status)
+
+
+class RecentIds:
+    """A bounded set of recently seen keys with a time to live."""
+
+    def __init__(self, ttl_s: float, max_size: int = MAX_SEEN) -> None:
+        self._seen: OrderedDict[Any, float] = OrderedDict()
+        self._ttl_s = ttl_s
+        self._max = max_size
+
+    def add(self, key: Any) -> bool:
+        """Record ``key``; return ``False`` when it was already seen within the TTL."""
+        now = time.monotonic()
+        while self._seen and next(iter(self._seen.values())) < now - self._ttl_s:
+            self._seen.popitem(last=False)
+        if key in self._seen:
+            return False
+        self._seen[key] = now
+        while len(self._seen) > self._max:
+            self._seen.popitem(last=False)
+        return True
+
+
+class TelegramBot:
+    """One ``telegram.Bot`` for the process, initialised (``getMe``) on first use."""
+
+    def __init__(self, token: str, base_url: str = DEFAULT_BASE_URL) -> None:
+        base = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.bot = Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+        self._lock: asyncio.Lock | None = None
+        self._ready = False
+
+    async def ready(self) -> Bot:
+        if self._ready:
+            return self.bot
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if not self._ready:
+                await self.bot.initialize()
+                self._ready = True
+        return self.bot
+
+    async def shutdown(self) -> None:
+        if self._ready:
+            self._ready = False
+            await self.bot.shutdown()
+
+    async def call(self, method: str, **kwargs: Any) -> Any:
+        """Call a Bot method, waiting once when Telegram asks to slow down (429)."""
+        bot = await self.ready()
+        try:
+            return await getattr(bot, method)(**kwargs)
+        except RetryAfter as e:
+            delay = e.retry_after
+            delay_s = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+            logger.warning("telegram_rate_limited", extra={"retry_after_s": delay_s})
+            await asyncio.sleep(min(delay_s, 30.0))
+            return await getattr(bot, method)(**kwargs)
+
+
+class TelegramCollector(CollectingOutputChannel):
+    """Collects one turn's messages under the name ``telegram`` (for ``channel:`` variations),
+    keeping each text whole: the renderer decides where messages break."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._persist_message(self._message(recipient_id, text=text.strip()))
+
+
+class TelegramOutput(OutputChannel):
+    """Sends a ``Reply`` (or a pushed Rasa message) to a chat through the shared bot."""
+
+    def __init__(
+        self,
+        bot: TelegramBot,
+        store: CallbackStore,
+        texts: ChannelTexts,
+        app: Callable[[], Any] = lambda: None,
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.texts = texts
+        self._app = app
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    def words(self) -> dict[str, str]:
+        domain = domain_of(self._app())
+        return {key: self.texts.get(key, domain) for key in self.texts.names()}
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Rasa's entry point for pushed messages (staff replies): one message dict at a time."""
+        await self.send_reply(recipient_id, Reply.from_rasa([message]))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_reply(recipient_id, Reply.of(text))
+
+    async def send_reply(self, chat_id: int | str, reply: Reply) -> None:
+        for outgoing in render(reply, self.store, self.words()):
+            await self._send(chat_id, outgoing)
+
+    async def send_notice(self, chat_id: int | str, key: str) -> None:
+        await self.send_reply(chat_id, Reply.of(self.words()[key]))
+
+    async def _send(self, chat_id: int | str, out: Outgoing) -> None:
+        try:
+            if out.kind == "text":
+                await self.bot.call(
+                    "send_message", chat_id=chat_id, text=out.text, reply_markup=out.keyboard
+                )
+            elif out.kind == "photo":
+                await self.bot.call("send_photo", chat_id=chat_id, photo=out.url)
+            elif out.kind == "document":
+                await self._send_document(chat_id, out)
+        except Forbidden:
+            logger.info("telegram_chat_blocked_bot", extra={"conversation_id": str(chat_id)})
+
+    async def _send_document(self, chat_id: int | str, out: Outgoing) -> None:
+        """Telegram fetches public URLs itself; a file on a local backend is uploaded by us."""
+        caption = out.text or None
+        if is_public_url(out.url):
+            await self.bot.call(
+                "send_document",
+                chat_id=chat_id,
+                document=out.url,
+                caption=caption,
+                reply_markup=out.keyboard,
+            )
+            return
+        try:
+            async with httpx.AsyncClient(timeout=15.0) as client:
+                fetched = await client.get(out.url)
+                fetched.raise_for_status()
+            if len(fetched.content) > MAX_DOCUMENT_BYTES:
+                raise ValueError("document too large")
+        except (httpx.HTTPError, ValueError):
+            logger.warning("telegram_document_unavailable", extra={"conversation_id": str(chat_id)})
+            await self.bot.call(
+                "send_message",
+                chat_id=chat_id,
+                text=f"{caption or ''}\n{out.url}".strip(),
+                reply_markup=out.keyboard,
+            )
+            return
+        filename = out.filename or out.url.rsplit("/", 1)[-1] or "document"
+        await self.bot.call(
+            "send_document",
+            chat_id=chat_id,
+            document=InputFile(fetched.content, filename=filename),
+            caption=caption,
+            reply_markup=out.keyboard,
+        )
+
+
+class TelegramInput(InputChannel):
+    """Telegram Bot API webhook on python-telegram-bot."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
+        c = credentials or {}
+        if not c.get("token"):
+            cls.raise_missing_credentials_exception()
+        return cls(
+            token=str(c["token"]),
+            secret_token=str(c.get("secret_token") or ""),
+            base_url=str(c.get("base_url") or DEFAULT_BASE_URL),
+            webhook_url=str(c.get("webhook_url") or ""),
+            start_payload=str(c.get("start_payload") or "/greet"),
+        )
+
+    def __init__(
+        self,
+        token: str,
+        secret_token: str = "",
+        base_url: str = DEFAULT_BASE_URL,
+        webhook_url: str = "",
+        start_payload: str = "/greet",
+        texts: ChannelTexts | None = None,
+    ) -> None:
+        self.secret_token = secret_token
+        self.webhook_url = webhook_url
+        self.start_payload = start_payload
+        self.texts = texts or ChannelTexts.from_yaml("telegram", TEXTS_FILE)
+        self.bot = TelegramBot(token, base_url)
+        self.store = CallbackStore()
+        self._app: Sanic | None = None
+        self._seen_updates = RecentIds(SEEN_UPDATES_TTL_S)
+        self._pressed = RecentIds(SEEN_UPDATES_TTL_S)
+        self._group_notices: dict[int, float] = {}
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._chat_users: dict[int, int] = {}
+        self._background: set[asyncio.Future[Any]] = set()
+        if not secret_token:
+            logger.warning("telegram_secret_not_configured")
+
+    def get_output_channel(self) -> TelegramOutput:
+        return TelegramOutput(self.bot, self.store, self.texts, lambda: self._app)
+
+    def _check_secret(self, request: Request) -> bool:
+        if not self.secret_token:
+            return True
+        got = request.headers.get("X-Telegram-Bot-Api-Secret-Token") or ""
+        return hmac.compare_digest(
+            got.encode("utf-8", "surrogateescape"), self.secret_token.encode("utf-8")
+        )
+
+    async def _start(self, app: Sanic) -> None:
+        self._app = app
+        try:
+            await self.bot.ready()
+            if self.webhook_url:
+                await self.bot.call(
+                    "set_webhook",
+                    url=self.webhook_url,
+                    secret_token=self.secret_token or None,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                logger.info("telegram_webhook_set")
+        except TelegramError as e:  # no network at start: the bot initialises on first use
+            logger.warning("telegram_start_failed", extra={"error": type(e).__name__})
+
+    async def _stop(self) -> None:
+        if self._background:
+            await asyncio.wait(self._background, timeout=10.0)
+        await self.bot.shutdown()
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        bp = Blueprint(f"telegram_webhook_{id(self)}", __name__)
+
+        @bp.listener("after_server_start")
+        async def start(app: Sanic, _: Any) -> None:
+            await self._start(app)
+
+        @bp.listener("before_server_stop")
+        async def stop(_: Sanic, __: Any) -> None:
+            await self._stop()
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return _json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self._check_secret(request):
+                return _json({"error": "forbidden"}, status=403)
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return _json({"error": "body_too_large"}, status=413)
+            try:
+                data = json.loads(request.body or b"")
+                if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                    raise ValueError("not an update")
+                update = Update.de_json(data, self.bot.bot)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                return _json({"error": "bad_request"}, status=400)
+            if not self._seen_updates.add(update.update_id):
+                logger.info("telegram_duplicate_update", extra={"update_id": update.update_id})
+                return _json({"status": "duplicate"})
+            task = asyncio.ensure_future(self.process(update, on_new_message))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            return _json({"status": "ok"})
+
+        return bp
+
+    async def process(self, update: Update, on_new_message: OnNewMessage) -> None:
+        """Handle one update; chats are independent, a chat's updates go in order."""
+        incoming = classify(update, self.start_payload)
+        if incoming.kind == "ignore" or incoming.chat_id is None:
+            return
+        chat_id = incoming.chat_id
+        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
+        self._chat_users[chat_id] = self._chat_users.get(chat_id, 0) + 1
+        output = self.get_output_channel()
+        try:
+            async with lock:
+                await self._handle_safely(update, incoming, output, on_new_message)
+        finally:
+            self._chat_users[chat_id] -= 1
+            if self._chat_users[chat_id] == 0:  # nobody holds or waits for this chat's lock
+                del self._chat_users[chat_id]
+                del self._chat_locks[chat_id]
+
+    async def _handle_safely(
+        self,
+        update: Update,
+        incoming: Incoming,
+        output: TelegramOutput,
+        on_new_message: OnNewMessage,
+    ) -> None:
+        """Run ``_handle``; a failure is logged and the resident told, never raised (the webhook
+        has long answered 200, and nobody else would see the exception)."""
+        try:
+            await self._handle(incoming, output, on_new_message)
+        except Exception:
+            logger.exception(
+                "telegram_update_failed",
+                extra={"update_id": update.update_id, "conversation_id": str(incoming.chat_id)},
+            )
+            with contextlib.suppress(TelegramError):
+                await output.send_notice(incoming.chat_id, "error")  # type: ignore[arg-type]
+
+    async def _handle(
+        self, incoming: Incoming, output: TelegramOutput, on_new_message: OnNewMessage
+    ) -> None:
+        chat_id = incoming.chat_id
+        assert chat_id is not None
+        words = output.words()
+        if incoming.kind == "callback":
+            text = await self._resolve_press(incoming, words)
+            if text is None:
+                return
+        elif not incoming.is_private:
+            await self._group_notice(chat_id, output)
+            return
+        elif incoming.kind == "text":
+            text = incoming.text
+        else:
+            await output.send_notice(chat_id, incoming.kind)
+            return
+
+        with contextlib.suppress(TelegramError):  # only a courtesy
+            await self.bot.call("send_chat_action", chat_id=chat_id, action="typing")
+        collector = TelegramCollector()
+        await on_new_message(
+            UserMessage(
+                mask_rrn(text),
+                collector,
+                str(chat_id),
+                input_channel=self.name(),
+                metadata={
+                    "telegram": {
+                        "edited": incoming.edited,
+                        "button": incoming.kind == "callback",
+                    }
+                },
+            )
+        )
+        await output.send_reply(chat_id, Reply.from_rasa(collector.messages))
+
+    async def _resolve_press(self, incoming: Incoming, words: dict[str, str]) -> str | None:
+        """Answer the callback query (always: it stops the client's spinner) and return the text
+        for Rasa, or ``None`` when the press is not forwarded."""
+        chat_id = incoming.chat_id
+        answer_text: str | None = None
+        text: str | None = None
+        if not incoming.is_private:
+            answer_text = words["group_short"]
+        elif not self._pressed.add((chat_id, incoming.message_id)):
+            answer_text = words["already_chosen"]  # a keyboard is used once: no double orders
+        else:
+            text = self.store.get(incoming.callback_data) or incoming.pressed_title or None
+        await self.bot.call(
+            "answer_callback_query",
+            callback_query_id=incoming.callback_id,
+            text=answer_text[:MAX_ANSWER_TEXT] if answer_text else None,
+            show_alert=bool(answer_text) and not incoming.is_private,
+        )
+        if answer_text:
+            return None
+        if incoming.message_id is not None:
+            # take the keyboard away so it cannot be pressed twice (fails if too old: fine)
+            with contextlib.suppress(TelegramError):
+                await self.bot.call(
+                    "edit_message_reply_markup",
+                    chat_id=chat_id,
+                    message_id=incoming.message_id,
+                    reply_markup=None,
+                )
+        if text is None:
+            await self.bot.call("send_message", chat_id=chat_id, text=words["button_expired"])
+        return text
+
+    async def _group_notice(self, chat_id: int, output: TelegramOutput) -> None:
+        now = time.monotonic()
+        if now - self._group_notices.get(chat_id, -GROUP_NOTICE_EVERY_S) < GROUP_NOTICE_EVERY_S:
+            return
+        self._group_notices[chat_id] = now
+        await output.send_notice(chat_id, "group")
