@@ -19,14 +19,25 @@ from nlu.normalise.phone import is_phone_digits
 from nlu.normalise.rrn_shape import RRN_DIGITS, has_rrn_cue, is_rrn_shaped
 
 MASK_CHAR = "*"
+RRN_BACK_DIGITS = 7
+_BACK_HALF_CUE = re.compile(r"뒷\s*자리|뒷\s*번호|뒤\s*자리|뒷\s*부분|뒤\s*번호")
+_BACK_HALF_WINDOW = 16
 # Thirteen mask characters with the separators a masked RRN may keep between them.
 MASK_PATTERN = re.compile(r"\*(?:(?:[\s\-\u2010-\u2015.]|에|의|다시)*\*){12}")
 
 
 def find_rrns(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every RRN in `text`, typed or spoken, in text order."""
+    """(start, end) of every RRN in `text`, typed or spoken, in text order.
+
+    The seven digits after the dash are found alone too when the text says they are that part
+    ("주민번호 뒷자리 1234567"): they are personal data without the birth date.
+    """
     spans: list[tuple[int, int]] = []
     for run in find_digit_runs(text):
+        back = _back_half(text, run)
+        if back is not None:
+            spans.append(back)
+            continue
         groups = run.groups
         first = 0
         while first < len(groups):
@@ -37,6 +48,15 @@ def find_rrns(text: str) -> list[tuple[int, int]]:
             spans.append(span[:2])
             first = span[2] + 1
     return spans
+
+
+def _back_half(text: str, run: DigitRun) -> tuple[int, int] | None:
+    for digits, end in run_digits(run, 0, len(run.groups) - 1):
+        start = run.start
+        cue = _BACK_HALF_CUE.search(text, max(0, start - _BACK_HALF_WINDOW), start)
+        if len(digits) == RRN_BACK_DIGITS and cue is not None:
+            return start, end
+    return None
 
 
 def _rrn_from(text: str, run: DigitRun, first: int) -> tuple[int, int, int] | None:

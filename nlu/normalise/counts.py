@@ -95,6 +95,22 @@ def find_copies(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+# "등본 하나 주세요": a bare native number right after a document word counts its copies.
+_AFTER_DOCUMENT = re.compile(
+    r"\s*(?:을|를|은|는|도|만|이|가)?\s*(?P<n>하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)"
+    r"(?=$|[^가-힣]|만|요|이요|씩|이랑|랑|하고|이면|면|이에요|예요|만요|정도)"
+)
+
+
+def count_after_document(text: str, document_end: int) -> tuple[int, int, str] | None:
+    """(start, end, count) of a bare native number just after a document word, or None."""
+    match = _AFTER_DOCUMENT.match(text, document_end)
+    if match is None:
+        return None
+    value = native_number(match["n"])
+    return None if value is None else (match.start("n"), match.end("n"), str(value))
+
+
 def parse_copies(text: str) -> str | None:
     """Normalise a copies span ("두 통", "두", "2", "오십") to decimal digits, or None."""
     found = find_copies(text)

@@ -84,8 +84,22 @@ def _small_value(text: str) -> int | None:
     return sino_number(text)
 
 
+# "2024년 3월 2일에 신청했는데": the day something happened, not a birthday.
+_EVENT_AFTER = re.compile(
+    r"^\s*(?:에|날|쯤에?|경에?)\s*(?:[가-힣]+\s+)?(?:신청|접수|방문|갔|왔|다녀|예약|발급|떼|뗐|주문|"
+    r"전입|이사|전화|받|보냈|냈)"
+)
+
+
 def find_birth_dates(text: str, today: date) -> list[tuple[int, int, str]]:
-    """(start, end, ISO date) of every date written with 년/월/일 or as Y.M.D / Y-M-D."""
+    """(start, end, ISO date) of every date written with 년/월/일 or as Y.M.D / Y-M-D.
+
+    A date followed by an event ("...에 신청했는데") is when something happened, so it is left out.
+    """
+    return [d for d in _find_dates(text, today) if not _EVENT_AFTER.match(text[d[1] :])]
+
+
+def _find_dates(text: str, today: date) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     pos = 0
     while (match := _KOREAN_DATE.search(text, pos)) is not None:

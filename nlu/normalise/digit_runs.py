@@ -38,6 +38,10 @@ _UNIT_AFTER = re.compile(
 _COPULA_AFTER_I = re.compile(r"에요|예요|요|고|라|야|었|였|다(?!시)|며|면|니|랑|나|지|든|죠|네|거")
 _AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+")
 _SHORT_GROUP_MAX = 3
+# Endings that close a short spoken group without making it a word ("팔팔 공오 공오요").
+_SHORT_GROUP_ENDING = re.compile(
+    r"(?:요|예요|에요|입니다|이요|이고|고요|번|이랑|까지|으로|이에요)(?![가-힣])"
+)
 
 
 def is_digit_char(char: str) -> bool:
@@ -97,7 +101,11 @@ def _group_at(text: str, start: int, end: int) -> DigitGroup | None:
         before = text[start - 1] if start > 0 else " "
         next_char = after[:1] or " "
         glued_left = _is_hangul(before)
-        glued_right = _is_hangul(next_char) and not _joins_forward(text, end)
+        glued_right = (
+            _is_hangul(next_char)
+            and not _joins_forward(text, end)
+            and not _SHORT_GROUP_ENDING.match(after)
+        )
         if len(raw) <= _SHORT_GROUP_MAX and (glued_left or (glued_right and copula_end is None)):
             return None  # a syllable inside a word ("감사", "오늘"), not a digit
         if len(raw) < 4 and glued_left:

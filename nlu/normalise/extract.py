@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from nlu.normalise.business_numbers import parse_business_number
-from nlu.normalise.counts import find_copies, parse_copies
+from nlu.normalise.counts import count_after_document, find_copies, parse_copies
 from nlu.normalise.dates import digits_to_birth_date, find_birth_dates, parse_birth_date
 from nlu.normalise.digit_runs import DigitRun, find_digit_runs, run_digits
 from nlu.normalise.documents import find_documents, parse_document
@@ -84,11 +84,16 @@ class EntitySpan:
 def extract_entities(text: str, today: date) -> list[EntitySpan]:
     """Every contract entity in `text`, in text order, with exact spans and contract values."""
     found: list[tuple[str, int, int, str]] = []
-    found += [("document", m.start, m.end, m.document) for m in find_documents(text)]
+    documents = find_documents(text)
+    found += [("document", m.start, m.end, m.document) for m in documents]
     found += [("dong", m.start, m.end, m.dong) for m in find_dongs(text)]
     dates = find_birth_dates(text, today)
     found += [("birth_date", s, e, v) for s, e, v in dates]
     copies = find_copies(text)
+    for document in documents:
+        bare = count_after_document(text, document.end)
+        if bare is not None and not any(s < bare[1] and bare[0] < e for s, e, _ in copies):
+            copies.append(bare)
     found += [("copies", s, e, v) for s, e, v in copies]
     # An RRN is blocked first: read as a code plus an order number it would cover more digits.
     blocked = [(s, e) for s, e, _ in dates] + [(s, e) for s, e, _ in copies] + find_rrns(text)

@@ -80,8 +80,8 @@ _FILLERS = re.compile(r"^(?:\s*(?:네|예|아|음|어|저기요|여보세요)[\s
 _NON_NAME_SYLLABLES = frozenset("요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해")
 _MIN_NAME, _USUAL_NAME, _MAX_NAME = 2, 3, 4
 # A name may also follow another answer in the same message: after a birth date ("...생"), a
-# number, or a clause closed by "요" / "고" / a comma.
-_AFTER_ANSWER = re.compile(r"(?:생|\d|요|고|,)\s*$")
+# number or a date ("...9일 정순자요"), or a clause closed by "요" / "고" / a comma.
+_AFTER_ANSWER = re.compile(r"(?:생|일|\d|요|고|,)\s*$")
 _ANSWER_ENDINGS = (
     "이고요",
     "고요",
@@ -147,6 +147,8 @@ def find_person_names(text: str) -> list[tuple[int, int, str]]:
     if filler:
         first_index = next((i for i, w in enumerate(words) if w[0] >= filler.end()), len(words))
     for index, (start, end, word) in enumerate(words):
+        if start > 0 and text[start - 1].isalnum():
+            continue  # "2천원이에요": the word is glued to a number, not a name
         following = text[end:].lstrip()
         name = _name_in_context(text, start, end, word, following, is_first=index == first_index)
         if name is not None and not any(s < start + len(name) and start < e for s, e, _ in found):

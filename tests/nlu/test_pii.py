@@ -133,6 +133,23 @@ def test_the_rrn_span_covers_only_the_number() -> None:
     assert text[6:23] == "팔오공삼공이 다시 일이삼사오육칠"
 
 
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("주민번호 뒷자리 1234567", "주민번호 뒷자리 *******"),
+        ("주민번호 뒷자리는 일이삼사오육칠이에요", "주민번호 뒷자리는 *******이에요"),
+        ("뒷번호는 2345678요", "뒷번호는 *******요"),
+    ],
+)
+def test_the_back_half_of_an_rrn_is_masked_when_the_text_says_so(text: str, masked: str) -> None:
+    assert mask_rrn(text) == masked
+
+
+@pytest.mark.parametrize("text", ["전화번호 뒷자리 5678", "주민번호 앞자리 850302", "1234567"])
+def test_other_parts_and_bare_seven_digits_are_not_masked(text: str) -> None:
+    assert mask_rrn(text) == text
+
+
 def test_the_phone_next_to_an_rrn_is_not_masked() -> None:
     text = "850302-1234567 010-1234-5678"
     assert mask_rrn(text) == "******-******* 010-1234-5678"
