@@ -1,0 +1,1 @@
+"""minwon action server: forms, identity confirmation, orders, information answers, handoff."""

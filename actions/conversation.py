@@ -1,0 +1,83 @@
+"""Turns outside any request: misunderstandings, stray answers, stopping, backend retries."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.pii_notice import warn_if_rrn
+from actions.request_reset import reset_request
+from actions.tracker_facts import consecutive_fallbacks
+
+# Two misunderstandings in a row and a person is offered (issue 4).
+FALLBACKS_BEFORE_HANDOFF: Final = 2
+
+
+class ActionHandleFallback(Action):
+    """Asks to rephrase; after two misunderstandings in a row, offers a person."""
+
+    def name(self) -> str:
+        return "action_handle_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        warned = warn_if_rrn(dispatcher, tracker)
+        if warned:  # a masked RRN is not a misunderstanding: the warning is the answer
+            return [SlotSet(k, v) for k, v in warned.items()]
+        if consecutive_fallbacks(tracker) >= FALLBACKS_BEFORE_HANDOFF:
+            dispatcher.utter_message(response="utter_offer_handoff")
+        else:
+            dispatcher.utter_message(response="utter_default")
+        return []
+
+
+class ActionHandleStrayInform(Action):
+    """A value, a yes or a no when nothing was asked: warn about an RRN or ask what is needed."""
+
+    def name(self) -> str:
+        return "action_handle_stray_inform"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        warned = warn_if_rrn(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_what_else")
+        return [SlotSet(k, v) for k, v in warned.items()]
+
+
+class ActionStopRequest(Action):
+    """Leaves the request (the rule has already ended the form) and forgets its answers."""
+
+    def name(self) -> str:
+        return "action_stop_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_request_stopped")
+        return reset_request()
+
+
+class ActionAskBackendRetry(Action):
+    """Says the backend is away (or the SMS is rate-limited) and how to carry on."""
+
+    def name(self) -> str:
+        return "action_ask_backend_retry"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        problem = tracker.get_slot("backend_problem") or {}
+        if problem.get("code") == "sms_rate_limited":
+            seconds = int(problem.get("retry_after_s") or 60)
+            dispatcher.utter_message(
+                response="utter_sms_rate_limited", retry_after_min=max(1, -(-seconds // 60))
+            )
+        else:
+            dispatcher.utter_message(response="utter_backend_unavailable")
+        return []

@@ -1,0 +1,144 @@
+"""District facts for answers and checks: from the backend, else from the district file.
+
+Information answers must keep working when the backend is away, so the facts are cached and,
+if the backend was never reached, read from `data/district/<district>.yml` (same facts, the
+file the backend itself loads).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from actions.backend_client import BackendError, get_client
+from actions.lexicon import get_lexicon
+from actions.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ONLINE_URL = "https://www.gov.kr"
+
+
+@dataclass(frozen=True, slots=True)
+class District:
+    """The facts the dialogue talks about."""
+
+    dongs: tuple[str, ...]
+    counter_hours: str
+    lunch_hours: str
+    lunch_closure: bool
+    kiosk_hours: str
+    kiosk_document_types: int
+    kiosk_free_documents: tuple[str, ...]
+    document_names: dict[str, str]
+    fees_krw: dict[str, dict[str, int]]
+    delivery_eligible: tuple[str, ...]
+    delivery_documents: tuple[str, ...]
+    deliver_within_hours: int
+    bulk_documents: tuple[str, ...]
+    online_url: str
+
+    def name_of(self, document: str) -> str:
+        """Return the Korean name of a document id (the id itself if unknown)."""
+        return self.document_names.get(document, document)
+
+    def names_of(self, documents: tuple[str, ...] | list[str]) -> str:
+        """Return the Korean names of documents as one list, in catalogue order."""
+        order = list(self.document_names)
+        ranked = sorted(documents, key=lambda d: order.index(d) if d in order else len(order))
+        return get_lexicon().join([self.name_of(d) for d in ranked])
+
+    def is_known_document(self, document: str) -> bool:
+        """Return whether the district issues this document."""
+        return document in self.fees_krw
+
+    def is_available(self, document: str, method: str) -> bool:
+        """Return whether a document can be had this way (delivery: listed documents only)."""
+        if method == "delivery":
+            return document in self.delivery_documents
+        return method in self.fees_krw.get(document, {})
+
+    def eligible_groups(self) -> str:
+        """Return who may use home delivery, as one list of Korean labels."""
+        labels = get_lexicon().eligibility_labels
+        return get_lexicon().join([labels.get(r, r) for r in self.delivery_eligible])
+
+
+def from_api(body: dict[str, Any]) -> District:
+    """Build the facts from `GET /api/v1/district`."""
+    hours = body.get("hours", {})
+    counter = hours.get("counter", {})
+    delivery = body.get("home_delivery", {})
+    bulk = body.get("bulk", {})
+    names = dict(get_lexicon().document_names)
+    names.update({d["id"]: d["name_ko"] for d in body.get("documents", []) if "name_ko" in d})
+    return District(
+        dongs=tuple(body.get("dongs", [])),
+        counter_hours=str(counter.get("weekdays", "")),
+        lunch_hours=str(counter.get("lunch", "")),
+        lunch_closure=bool(hours.get("lunch_closure", False)),
+        kiosk_hours=str(hours.get("kiosk", "")),
+        kiosk_document_types=int(body.get("kiosk_document_types", 80)),
+        kiosk_free_documents=tuple(body.get("kiosk_free_documents", [])),
+        document_names=names,
+        fees_krw={k: {m: int(v) for m, v in f.items()} for k, f in body["fees_krw"].items()},
+        delivery_eligible=tuple(delivery.get("eligible", [])),
+        delivery_documents=tuple(delivery.get("documents", [])),
+        deliver_within_hours=int(delivery.get("deliver_within_hours", 3)),
+        bulk_documents=tuple(bulk.get("documents", [])),
+        online_url=str(body.get("online_url") or DEFAULT_ONLINE_URL),
+    )
+
+
+def from_file(raw: dict[str, Any]) -> District:
+    """Build the facts from the district file (`data/district/jung-gu.yml`)."""
+    hours = raw["hours"]
+    zone = raw.get("kiosk_zone", {})
+    delivery = raw["home_delivery"]
+    return District(
+        dongs=tuple(raw["dongs"]),
+        counter_hours=str(hours["counter"]["weekdays"]),
+        lunch_hours=str(hours["counter"]["lunch"]),
+        lunch_closure=bool(hours.get("lunch_closure", False)),
+        kiosk_hours=str(hours["kiosk"]),
+        kiosk_document_types=int(zone.get("document_types", 80)),
+        kiosk_free_documents=tuple(zone.get("free_in_district", [])),
+        document_names=dict(get_lexicon().document_names),
+        fees_krw={k: {m: int(v) for m, v in f.items()} for k, f in raw["fees_krw"].items()},
+        delivery_eligible=tuple(delivery["eligible"]),
+        delivery_documents=tuple(delivery["documents"]),
+        deliver_within_hours=int(delivery["deliver_within_hours"]),
+        bulk_documents=tuple(raw["bulk_issuance"]["documents"]),
+        online_url=DEFAULT_ONLINE_URL,
+    )
+
+
+_cache: dict[str, tuple[float, District]] = {}
+
+
+async def get_district() -> District:
+    """Return the district facts: cached, refreshed from the backend, else from the file."""
+    settings = get_settings()
+    now = time.monotonic()
+    cached = _cache.get("api")
+    if cached and now - cached[0] < settings.district_cache_s:
+        return cached[1]
+    try:
+        district = from_api(await get_client().get_district())
+    except (BackendError, KeyError, TypeError, ValueError) as e:
+        logger.info("district_from_file", extra={"reason": type(e).__name__})
+        if cached:  # stale backend facts beat the file: they are what the backend enforces
+            return cached[1]
+        raw = yaml.safe_load(settings.district_file.read_text(encoding="utf-8"))
+        return from_file(raw)
+    _cache["api"] = (now, district)
+    return district
+
+
+def clear_cache() -> None:
+    """Forget cached facts (tests, or after the district file changed)."""
+    _cache.clear()

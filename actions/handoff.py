@@ -1,0 +1,90 @@
+"""Handing the conversation to staff: a ticket in the backend, then the bot pauses.
+
+While paused, Rasa still records every message but predicts nothing, so the bot stays silent
+until staff resume the conversation (protocols.md §3.6).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend_client import BackendError, get_client
+from actions.lexicon import get_lexicon
+from actions.pii_notice import warn_if_rrn
+from actions.request_reset import reset_request
+from actions.tracker_facts import consecutive_fallbacks, latest_intent
+
+logger = logging.getLogger(__name__)
+
+
+def handoff_reason(tracker: Tracker) -> str:
+    """Why a person is needed, as a code for the staff queue."""
+    if consecutive_fallbacks(tracker) >= 2:
+        return "not_understood"
+    counts = tracker.get_slot("retry_counts") or {}
+    if any(int(v) for v in counts.values()):
+        return "input_trouble"
+    return "asked_for_person" if latest_intent(tracker) == "human_handoff" else "other"
+
+
+def handoff_summary(tracker: Tracker) -> str:
+    """A summary for staff without personal data: what was being done, not who."""
+    parts = [f"last_intent={latest_intent(tracker)}"]
+    for slot in ("document", "copies", "method", "lookup_purpose"):
+        value = tracker.get_slot(slot)
+        if value:
+            parts.append(f"{slot}={value}")
+    if tracker.get_slot("identity_token"):
+        parts.append("identity=confirmed")
+    return "; ".join(parts)
+
+
+def staff_hours_words(hours: Any) -> str:
+    """Say the staff hours the backend returned: "월~금 09:00~18:00"."""
+    if isinstance(hours, str):
+        return hours
+    if not isinstance(hours, dict):
+        return ""
+    names = get_lexicon().words["staff_days"]
+    days = [names.get(d, d) for d in hours.get("days") or []]
+    day_words = f"{days[0]}~{days[-1]}" if len(days) > 1 else "".join(days)
+    clock = str(hours.get("weekdays") or "").replace("-", "~")
+    return f"{day_words} {clock}".strip()
+
+
+class ActionHandoff(Action):
+    """Opens a handoff ticket, tells the resident what happens next, and pauses the bot."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        warn_if_rrn(dispatcher, tracker)
+        try:
+            ticket = await get_client().open_handoff_ticket(
+                conversation_id=tracker.sender_id,
+                channel=tracker.get_latest_input_channel() or "rest",
+                sender_id=tracker.sender_id,
+                reason=handoff_reason(tracker),
+                summary=handoff_summary(tracker),
+            )
+        except BackendError:
+            dispatcher.utter_message(response="utter_handoff_unavailable")
+            return []
+        logger.info("handoff_opened", extra={"ticket_id": ticket.get("ticket_id")})
+        hours = ticket.get("staff_hours") or {}
+        is_open = not isinstance(hours, dict) or hours.get("is_open_now", True)
+        dispatcher.utter_message(
+            response="utter_handoff_opened" if is_open else "utter_handoff_opened_after_hours",
+            ticket_id=ticket.get("ticket_id", ""),
+            staff_hours=staff_hours_words(ticket.get("staff_hours")),
+        )
+        return [*reset_request(), ConversationPaused()]

@@ -1,0 +1,218 @@
+"""Identity confirmation inside a form: name, birth date, phone, then the SMS code.
+
+The backend matches the three against its registry, texts a 6-digit code to the registered
+phone and, once the code is right, returns a short-lived identity token bound to this
+conversation. While that token is good, no form asks again.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Final
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
+
+from actions.backend_client import BackendRefused, get_client
+from actions.form_engine import invalid, is_answer_turn, pending, valid
+from actions.lexicon import get_lexicon
+from actions.problems import utter_problem
+from actions.tracker_facts import (
+    digits_in_text,
+    has_entity,
+    has_valid_identity,
+    latest_text,
+    previous_slot_value,
+)
+
+IDENTITY_SLOTS: Final = ("person_name", "birth_date", "phone_number", "otp_code")
+
+# A Korean personal name: two to five Hangul syllables (U+AC00..U+D7A3).
+_NAME = re.compile("[\uac00-\ud7a3]{2,5}")
+_PHONE = re.compile(r"01[016789]\d{7,8}")
+_OTP = re.compile(r"\d{6}")
+
+
+def identity_steps(tracker: Tracker) -> list[str]:
+    """Return the identity slots still to ask, none while the token is good."""
+    return [] if has_valid_identity(tracker) else list(IDENTITY_SLOTS)
+
+
+def clear_identity() -> dict[str, Any]:
+    """Return the slot changes that forget a token the backend no longer accepts."""
+    return {"identity_token": None, "identity_expires_at": None, "challenge_id": None}
+
+
+def parse_compact_birth_date(digits: str, today: date) -> str | None:
+    """Read YYMMDD or YYYYMMDD; a two-digit year is 20YY unless that is in the future.
+
+    Returns:
+        The ISO date, or None when the digits are not a date.
+    """
+    try:
+        if len(digits) == 8:
+            return date(int(digits[:4]), int(digits[4:6]), int(digits[6:])).isoformat()
+        if len(digits) == 6:
+            yy, mm, dd = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+            candidate = date(2000 + yy, mm, dd)
+            if candidate > today:
+                candidate = date(1900 + yy, mm, dd)
+            return candidate.isoformat()
+    except ValueError:
+        return None
+    return None
+
+
+def name_from_text(text: str) -> str | None:
+    """Return the name in a bare answer such as "김영희요", or None."""
+    lexicon = get_lexicon()
+    cleaned = re.sub(r"[\s.,!?~]+", " ", text).strip()
+    for prefix in lexicon.name_prefixes:
+        if cleaned.startswith(prefix):
+            cleaned = cleaned[len(prefix) :].strip()
+    for suffix in sorted(lexicon.name_suffixes, key=len, reverse=True):
+        if cleaned.endswith(suffix) and len(cleaned) - len(suffix) >= 2:
+            cleaned = cleaned[: -len(suffix)].strip()
+            break
+    return cleaned if _NAME.fullmatch(cleaned) else None
+
+
+class IdentitySlots:
+    """Extraction and validation of the identity slots, mixed into a form validation action."""
+
+    async def extract_person_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Take a bare name when the form asked for it and the NLU found no entity."""
+        if tracker.get_slot(REQUESTED_SLOT) != "person_name" or has_entity(tracker, "person_name"):
+            return {}
+        if not is_answer_turn(tracker):
+            return {}
+        name = name_from_text(latest_text(tracker))
+        return {"person_name": name} if name else {}
+
+    async def extract_birth_date(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Read six or eight digits as a birth date when the form asked for one."""
+        if tracker.get_slot(REQUESTED_SLOT) != "birth_date" or has_entity(tracker, "birth_date"):
+            return {}
+        if not is_answer_turn(tracker):
+            return {}
+        parsed = parse_compact_birth_date(digits_in_text(tracker), date.today())
+        return {"birth_date": parsed} if parsed else {}
+
+    async def extract_otp_code(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Recover the code from the text when six digits were read as a birth date."""
+        if tracker.get_slot(REQUESTED_SLOT) != "otp_code" or has_entity(tracker, "otp_code"):
+            return {}
+        if not is_answer_turn(tracker):
+            return {}
+        digits = digits_in_text(tracker)
+        return {"otp_code": digits} if _OTP.fullmatch(digits) else {}
+
+    async def validate_person_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accept a name of 2 to 20 characters without digits."""
+        name = str(value or "").strip()
+        if not 2 <= len(name) <= 20 or any(c.isdigit() for c in name):
+            return invalid(dispatcher, tracker, "person_name", "utter_invalid_person_name")
+        return valid(tracker, "person_name", name)
+
+    async def validate_birth_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accept an ISO date in the past; six digits typed for the code stay the code."""
+        if tracker.get_slot(REQUESTED_SLOT) == "otp_code":
+            # The NLU read the SMS code as YYMMDD; extract_otp_code already took the digits.
+            return {"birth_date": previous_slot_value(tracker, "birth_date")}
+        try:
+            born = date.fromisoformat(str(value))
+        except ValueError:
+            return invalid(dispatcher, tracker, "birth_date", "utter_invalid_birth_date")
+        if born.year < 1900 or born > date.today():
+            return invalid(dispatcher, tracker, "birth_date", "utter_invalid_birth_date")
+        return valid(tracker, "birth_date", born.isoformat())
+
+    async def validate_phone_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accept a Korean mobile number; a changed number needs a new challenge."""
+        digits = "".join(c for c in str(value or "") if c.isdigit())
+        if not _PHONE.fullmatch(digits):
+            return invalid(dispatcher, tracker, "phone_number", "utter_invalid_phone_number")
+        result = valid(tracker, "phone_number", digits)
+        if previous_slot_value(tracker, "phone_number") not in (None, digits):
+            result["challenge_id"] = None
+        return result
+
+    async def validate_otp_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accept six digits while a code is awaited; otherwise the digits meant something else."""
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        digits = "".join(c for c in str(value or "") if c.isdigit())
+        if requested == "birth_date":
+            parsed = parse_compact_birth_date(digits, date.today())
+            if parsed:
+                return {"otp_code": None, **valid(tracker, "birth_date", parsed)}
+            return {"otp_code": None, **invalid(dispatcher, tracker, "birth_date",
+                                                "utter_invalid_birth_date")}
+        if requested != "otp_code" or not tracker.get_slot("challenge_id"):
+            return {"otp_code": None}
+        if not _OTP.fullmatch(digits):
+            return invalid(dispatcher, tracker, "otp_code", "utter_invalid_otp_code")
+        return valid(tracker, "otp_code", digits)
+
+
+async def send_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Start a challenge once name, birth date and phone are known (the SMS goes out)."""
+    if has_valid_identity(tracker) or tracker.get_slot("challenge_id"):
+        return {}
+    name = tracker.get_slot("person_name")
+    born = tracker.get_slot("birth_date")
+    phone = tracker.get_slot("phone_number")
+    if not (name and born and phone):
+        return {}
+    try:
+        body = await get_client().create_challenge(
+            conversation_id=tracker.sender_id, name=name, birth_date=born, phone=phone
+        )
+    except BackendRefused as e:
+        if e.code == "sms_rate_limited":
+            return pending("send_code", {"code": e.code, **e.extras})
+        utter_problem(dispatcher, e)
+        return {"phone_number": None}
+    return {"challenge_id": str(body["challenge_id"]), "masked_phone": body.get("masked_phone")}
+
+
+async def verify_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Check the typed code; on success keep the token and forget the code."""
+    challenge_id = tracker.get_slot("challenge_id")
+    code = tracker.get_slot("otp_code")
+    if has_valid_identity(tracker) or not challenge_id or not code:
+        return {}
+    try:
+        body = await get_client().verify_challenge(
+            challenge_id=challenge_id, conversation_id=tracker.sender_id, code=code
+        )
+    except BackendRefused as e:
+        utter_problem(dispatcher, e)
+        if e.code in {"otp_expired", "challenge_not_found"}:
+            return {"otp_code": None, "challenge_id": None}  # send_code renews it
+        if e.code == "otp_locked":
+            return {"otp_code": None, "challenge_id": None, "phone_number": None}
+        return {"otp_code": None}
+    dispatcher.utter_message(response="utter_identity_confirmed")
+    return {
+        "identity_token": body["identity_token"],
+        "identity_expires_at": body["expires_at"],
+        "otp_code": None,
+        "challenge_id": None,
+    }
