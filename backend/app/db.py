@@ -8,6 +8,7 @@ constraints, not on the isolation level.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -27,10 +28,23 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        # Writers queue on an in-process lock before BEGIN IMMEDIATE: SQLite's own busy handler
+        # retries with sleeps of up to 100 ms, which turns contention into long latency tails.
+        # The busy timeout still covers other processes (a second server, the bench reader).
+        writer_lock = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
+            if writer_lock.acquire(timeout=30):
+                connection.info["minwon_writer_lock"] = True
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+        def _release(connection: Any) -> None:
+            if connection.info.pop("minwon_writer_lock", False):
+                writer_lock.release()
+
+        event.listen(engine, "commit", _release)
+        event.listen(engine, "rollback", _release)
         return engine
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 

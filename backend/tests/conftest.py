@@ -24,7 +24,7 @@ from app.db import make_engine
 from app.main import create_app, prepare_database
 from app.runtime import Runtime, build_runtime
 from app.settings import Settings
-from tests.pg_cluster import PgCluster, PostgresNotFound, start_cluster
+from app.testing.pg_cluster import PgCluster, PostgresNotFound, start_cluster
 
 SERVICE = {"Authorization": "Bearer dev-service-token"}
 # A Wednesday, 10:00 in Seoul: inside service hours.

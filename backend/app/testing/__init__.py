@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks (a throwaway PostgreSQL cluster); not used by the service."""
