@@ -6,14 +6,16 @@ is uploaded); the fake decodes both and answers ``{"ok": true, "result": ...}`` 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from aiohttp import web
-from conftest import serve_aiohttp
+from servers import serve_aiohttp
 
 BOT_USER = {
     "id": 7000000001,
@@ -77,8 +79,9 @@ class FakeBotApi:
         else:
             form = await request.post()
             params = {k: _decode(str(v)) for k, v in form.items()}
-        self.calls.append({"name": method, "params": params, "files": files})
-        return web.json_response({"ok": True, "result": self._result(method, params)})
+        result = self._result(method, params)
+        self.calls.append({"name": method, "params": params, "files": files, "result": result})
+        return web.json_response({"ok": True, "result": result})
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
@@ -112,3 +115,29 @@ async def fake_bot_api(token: str) -> AsyncIterator[FakeBotApi]:
     async with serve_aiohttp(api.handle) as base:
         api.base_url = base
         yield api
+
+
+@contextmanager
+def fake_bot_api_in_thread(token: str) -> Iterator[FakeBotApi]:
+    """The same fake on its own event loop in a thread, for a Rasa server in another process."""
+    api = FakeBotApi(token)
+    started = threading.Event()
+    loop = asyncio.new_event_loop()
+    stop: asyncio.Future[None] | None = None
+
+    async def run() -> None:
+        nonlocal stop
+        stop = loop.create_future()
+        async with serve_aiohttp(api.handle) as base:
+            api.base_url = base
+            started.set()
+            await stop
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
+    thread.start()
+    started.wait(10)
+    try:
+        yield api
+    finally:
+        loop.call_soon_threadsafe(lambda: stop is not None and stop.set_result(None))
+        thread.join(10)

@@ -14,9 +14,9 @@ import httpx
 import pytest
 import yaml
 from aiohttp import web
-from conftest import ROOT, load_payload, serve_aiohttp, serve_sanic
 from kakao_schema import skill_response_problems, visible_text
 from rasa.core.channels.channel import UserMessage
+from servers import ROOT, load_payload, serve_aiohttp, serve_sanic
 
 from bot.kakao.channel import KakaoInput
 

@@ -13,9 +13,9 @@ import httpx
 import pytest
 import yaml
 from aiohttp import web
-from conftest import ROOT, load_payload, serve_aiohttp, serve_sanic
 from fake_bot_api import FakeBotApi, fake_bot_api
 from rasa.core.channels.channel import UserMessage
+from servers import ROOT, load_payload, serve_aiohttp, serve_sanic
 
 from bot.telegram.channel import TelegramInput
 from bot.telegram.keyboard import MAX_CALLBACK_DATA_BYTES, MAX_TEXT, CallbackStore

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import serve_sanic
 from rasa.core.channels.channel import UserMessage
+from servers import serve_sanic
 
 from bot.webchat.channel import WebchatInput
 
