@@ -23,7 +23,7 @@ _FEE_METHODS = ("counter", "kiosk", "online")
 
 
 def fee_lines(district: District, document: str) -> str:
-    """Return "창구 400원, 무인발급기 무료, 정부24 무료" for one document."""
+    """Return each way's fee for one copy of a document ("counter 400 won, kiosk free, ...")."""
     lexicon = get_lexicon()
     words = lexicon.words
     parts = []
@@ -79,7 +79,7 @@ def answer(intent: str, district: District, document: str | None) -> tuple[str, 
 
 
 def _hours_words(hours: str) -> str:
-    """ "00:00-24:00" is said as "24시간"; other ranges as "06:00~23:00"."""
+    """Say "00:00-24:00" as the word for 24 hours; other ranges as "06:00~23:00"."""
     if hours.replace(" ", "") in {"00:00-24:00", "0:00-24:00"}:
         return str(get_lexicon().words["hours_24"])
     return hours.replace("-", "~")

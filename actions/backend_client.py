@@ -306,15 +306,19 @@ def _template(path: str) -> str:
     return "/".join("{id}" if any(c.isdigit() for c in part) else part for part in path.split("/"))
 
 
-_clients: dict[int, BackendClient] = {}
+_current: list[tuple[asyncio.AbstractEventLoop, BackendClient]] = []
 
 
 def get_client() -> BackendClient:
-    """Return the client for the running event loop (one connection pool per loop)."""
-    loop_id = id(asyncio.get_running_loop())
-    client = _clients.get(loop_id)
-    if client is None:
-        client = BackendClient()
-        _clients.clear()  # an old loop is gone: its pool cannot be used any more
-        _clients[loop_id] = client
+    """Return the client for the running event loop (a connection pool belongs to one loop)."""
+    loop = asyncio.get_running_loop()
+    if _current and _current[0][0] is loop:
+        return _current[0][1]
+    client = BackendClient()
+    _current[:] = [(loop, client)]  # an earlier loop is gone: its pool cannot be used any more
     return client
+
+
+def reset_client() -> None:
+    """Forget the client (tests that point the settings at another backend)."""
+    _current.clear()

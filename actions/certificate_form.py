@@ -178,7 +178,7 @@ class ValidateCertificateForm(IdentitySlots, StepwiseFormValidation):
     async def extract_method(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Map free text ("발급기로요", "집으로") to a way of getting the document."""
+        """Map free text ("by the kiosk", "to my home") to a way of getting the document."""
         if has_entity(tracker, "method") or not is_answer_turn(tracker):
             return {}
         if tracker.get_slot(REQUESTED_SLOT) not in (None, "method"):
@@ -311,7 +311,7 @@ class ActionAskOrderConfirmed(Action):
             )
         elif quote is None:
             dispatcher.utter_message(response="utter_order_summary_fee_unknown", **values)
-        elif int(quote["fee_krw"]) == 0 and quote.get("free_reason"):
+        elif int(quote["fee_krw"]) == 0:
             dispatcher.utter_message(response="utter_order_summary_free", **values)
         else:
             dispatcher.utter_message(

@@ -4,7 +4,7 @@ Each form lists in the domain every slot it may ask for; a subclass says, from t
 which of them this request needs and in which order (`steps`), and which backend calls run as
 soon as their inputs are there (`automatic_steps`: send the SMS code, verify it, check delivery
 eligibility, place the order). A backend that is away never loses the resident's answers: the
-step is marked pending and the form asks `backend_retry` ("다시") before anything else.
+step is marked pending and the form asks `backend_retry` ("again") before anything else.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ Step = Callable[[CollectingDispatcher, Tracker], Awaitable[dict[str, Any]]]
 
 
 def pending(step: str, problem: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return the slot changes that park a backend step until the resident says "다시"."""
+    """Return the slot changes that park a backend step until the resident says "again"."""
     return {"backend_pending": step, "backend_problem": problem or {"code": "unavailable"}}
 
 
@@ -147,7 +147,10 @@ class StepwiseFormValidation(FormValidationAction, ABC):
     def _next_slot(self, tracker: Tracker) -> str | None:
         if tracker.get_slot("backend_pending"):
             return "backend_retry"
-        for slot in self.steps(tracker):
+        steps = self.steps(tracker)
+        if any(tracker.get_slot(s) is not None for s in steps if s in AUTOMATIC_SLOTS):
+            return None  # the outcome is there (made, refused, declined): nothing more to ask
+        for slot in steps:
             if tracker.get_slot(slot) is None:
                 if slot in AUTOMATIC_SLOTS:
                     # Its step could not run yet (e.g. the request was refused); end the form
@@ -162,8 +165,8 @@ class StepwiseFormValidation(FormValidationAction, ABC):
     async def extract_backend_retry(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Read "다시" typed instead of pressing the retry button."""
-        if tracker.get_slot(REQUESTED_SLOT) != "backend_retry" or not is_answer_turn(tracker):
+        """Read "again" typed instead of pressing the retry button (whatever the NLU made of it)."""
+        if tracker.get_slot(REQUESTED_SLOT) != "backend_retry":
             return {}
         if get_lexicon().is_retry(latest_text(tracker)):
             return {"backend_retry": True}

@@ -13,13 +13,13 @@ def krw(amount: int) -> str:
 
 
 def fee_text(amount_krw: int) -> str:
-    """Return "800원", or the word for free when nothing is due."""
+    """Return "800" with the won word, or the word for free when nothing is due."""
     words = get_lexicon().words
     return str(words["free"]) if amount_krw == 0 else f"{krw(amount_krw)}{words['won']}"
 
 
 def deadline_time(iso: str | None, now: datetime | None = None) -> str:
-    """Return a deadline in the backend's own offset (Seoul): "오늘 15시 30분" style."""
+    """Return a deadline in the backend's own offset (Seoul): "today, 15:30" in words."""
     if not iso:
         return ""
     words = get_lexicon().words

@@ -46,7 +46,7 @@ def handoff_summary(tracker: Tracker) -> str:
 
 
 def staff_hours_words(hours: Any) -> str:
-    """Say the staff hours the backend returned: "월~금 09:00~18:00"."""
+    """Say the staff hours the backend returned: first~last day names, then "09:00~18:00"."""
     if isinstance(hours, str):
         return hours
     if not isinstance(hours, dict):

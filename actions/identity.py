@@ -8,8 +8,9 @@ conversation. While that token is good, no form asks again.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -30,10 +31,17 @@ from actions.tracker_facts import (
 
 IDENTITY_SLOTS: Final = ("person_name", "birth_date", "phone_number", "otp_code")
 
+# Birth dates and two-digit years are read against the district's calendar day.
+SEOUL: Final = ZoneInfo("Asia/Seoul")
+
 # A Korean personal name: two to five Hangul syllables (U+AC00..U+D7A3).
 _NAME = re.compile("[\uac00-\ud7a3]{2,5}")
 _PHONE = re.compile(r"01[016789]\d{7,8}")
 _OTP = re.compile(r"\d{6}")
+
+
+def _today() -> date:
+    return datetime.now(SEOUL).date()
 
 
 def identity_steps(tracker: Tracker) -> list[str]:
@@ -67,7 +75,7 @@ def parse_compact_birth_date(digits: str, today: date) -> str | None:
 
 
 def name_from_text(text: str) -> str | None:
-    """Return the name in a bare answer such as "김영희요", or None."""
+    """Return the name in a bare answer (the name plus a polite ending), or None."""
     lexicon = get_lexicon()
     cleaned = re.sub(r"[\s.,!?~]+", " ", text).strip()
     for prefix in lexicon.name_prefixes:
@@ -102,7 +110,7 @@ class IdentitySlots:
             return {}
         if not is_answer_turn(tracker):
             return {}
-        parsed = parse_compact_birth_date(digits_in_text(tracker), date.today())
+        parsed = parse_compact_birth_date(digits_in_text(tracker), _today())
         return {"birth_date": parsed} if parsed else {}
 
     async def extract_otp_code(
@@ -136,7 +144,7 @@ class IdentitySlots:
             born = date.fromisoformat(str(value))
         except ValueError:
             return invalid(dispatcher, tracker, "birth_date", "utter_invalid_birth_date")
-        if born.year < 1900 or born > date.today():
+        if born.year < 1900 or born > _today():
             return invalid(dispatcher, tracker, "birth_date", "utter_invalid_birth_date")
         return valid(tracker, "birth_date", born.isoformat())
 
@@ -159,7 +167,7 @@ class IdentitySlots:
         requested = tracker.get_slot(REQUESTED_SLOT)
         digits = "".join(c for c in str(value or "") if c.isdigit())
         if requested == "birth_date":
-            parsed = parse_compact_birth_date(digits, date.today())
+            parsed = parse_compact_birth_date(digits, _today())
             if parsed:
                 return {"otp_code": None, **valid(tracker, "birth_date", parsed)}
             return {"otp_code": None, **invalid(dispatcher, tracker, "birth_date",
