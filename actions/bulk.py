@@ -80,9 +80,7 @@ async def reserve(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[st
         return {"order_idempotency_key": key, **pending("reserve")}
     except BackendRefused as e:
         district = await get_district()
-        utter_problem(
-            dispatcher, e, bulk_documents=district.names_of(district.bulk_documents)
-        )
+        utter_problem(dispatcher, e, bulk_documents=district.names_of(district.bulk_documents))
         quota = dict(tracker.get_slot("bulk_quota") or {})
         if "remaining" in e.extras:
             quota["remaining_today"] = e.extras["remaining"]
@@ -116,9 +114,7 @@ class ValidateBulkForm(StepwiseFormValidation):
         """Accept ten digits; a new number means a new quota."""
         digits = "".join(c for c in str(value or "") if c.isdigit())
         if not _BUSINESS_NUMBER.fullmatch(digits):
-            return invalid(
-                dispatcher, tracker, "business_number", "utter_invalid_business_number"
-            )
+            return invalid(dispatcher, tracker, "business_number", "utter_invalid_business_number")
         result = valid(tracker, "business_number", digits)
         quota = tracker.get_slot("bulk_quota") or {}
         if quota and quota.get("business_number") != digits:
@@ -132,7 +128,10 @@ class ValidateBulkForm(StepwiseFormValidation):
         district = await get_district()
         if str(value) not in district.bulk_documents:
             return invalid(
-                dispatcher, tracker, "document", "utter_bulk_document_not_allowed",
+                dispatcher,
+                tracker,
+                "document",
+                "utter_bulk_document_not_allowed",
                 bulk_documents=district.names_of(district.bulk_documents),
             )
         return {**valid(tracker, "document", str(value)), "bulk_confirmed": None}
@@ -148,7 +147,10 @@ class ValidateBulkForm(StepwiseFormValidation):
             count = 0
         if count < 1:
             return invalid(
-                dispatcher, tracker, "copies", "utter_invalid_bulk_copies",
+                dispatcher,
+                tracker,
+                "copies",
+                "utter_invalid_bulk_copies",
                 remaining_today=remaining if remaining is not None else "",
             )
         if remaining is not None and count > remaining:

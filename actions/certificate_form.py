@@ -119,8 +119,11 @@ async def place_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> dic
             method=method,
         )
     except BackendUnavailable:
-        return {"order_idempotency_key": key, "backend_pending": "place_order",
-                "backend_problem": {"code": "unavailable"}}
+        return {
+            "order_idempotency_key": key,
+            "backend_pending": "place_order",
+            "backend_problem": {"code": "unavailable"},
+        }
     except BackendRefused as e:
         return await _order_refused(dispatcher, tracker, e)
     logger.info("order_created", extra={"order_id": order.get("order_id"), "method": method})
@@ -199,7 +202,10 @@ class ValidateCertificateForm(IdentitySlots, StepwiseFormValidation):
         method = tracker.get_slot("method")
         if method == "delivery" and not district.is_available(document, method):
             return invalid(
-                dispatcher, tracker, "document", "utter_document_not_deliverable",
+                dispatcher,
+                tracker,
+                "document",
+                "utter_document_not_deliverable",
                 document_name=district.name_of(document),
                 delivery_documents=district.names_of(district.delivery_documents),
             )
@@ -243,11 +249,15 @@ class ValidateCertificateForm(IdentitySlots, StepwiseFormValidation):
         document = tracker.get_slot("document")
         if document and not district.is_available(document, method):
             response = (
-                "utter_document_not_deliverable" if method == "delivery"
+                "utter_document_not_deliverable"
+                if method == "delivery"
                 else "utter_method_not_available"
             )
             return invalid(
-                dispatcher, tracker, "method", response,
+                dispatcher,
+                tracker,
+                "method",
+                response,
                 document_name=district.name_of(document),
                 method_label=method_label(method),
                 delivery_documents=district.names_of(district.delivery_documents),

@@ -105,7 +105,7 @@ def from_file(raw: dict[str, Any]) -> District:
         lunch_hours=str(hours["counter"]["lunch"]),
         lunch_closure=bool(hours.get("lunch_closure", False)),
         kiosk_hours=str(hours["kiosk"]),
-        kiosk_document_types=int(zone.get("document_types", 80)),
+        kiosk_document_types=_leading_number(zone.get("document_types"), 80),
         kiosk_free_documents=tuple(zone.get("free_in_district", [])),
         document_names=dict(get_lexicon().document_names),
         fees_krw={k: {m: int(v) for m, v in f.items()} for k, f in raw["fees_krw"].items()},
@@ -115,6 +115,12 @@ def from_file(raw: dict[str, Any]) -> District:
         bulk_documents=tuple(raw["bulk_issuance"]["documents"]),
         online_url=DEFAULT_ONLINE_URL,
     )
+
+
+def _leading_number(value: Any, default: int) -> int:
+    """Read "about 80" or 80 as 80 (the district file writes approximate figures in words)."""
+    digits = "".join(c for c in str(value or "") if c.isdigit())
+    return int(digits) if digits else default
 
 
 _cache: dict[str, tuple[float, District]] = {}

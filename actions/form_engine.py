@@ -33,9 +33,22 @@ MAX_TRIES_PER_SLOT: Final = 3
 # Intents that ask something instead of answering; free text is never read as an answer then.
 DIGRESSION_INTENTS: Final = frozenset(
     {
-        "greet", "goodbye", "thank", "help", "ask_kiosk", "ask_fee", "ask_hours", "ask_online",
-        "ask_delivery_eligibility", "ask_requirements", "human_handoff", "out_of_scope", "stop",
-        "nlu_fallback", "cancel_request", "check_status",
+        "greet",
+        "goodbye",
+        "thank",
+        "help",
+        "ask_kiosk",
+        "ask_fee",
+        "ask_hours",
+        "ask_online",
+        "ask_delivery_eligibility",
+        "ask_requirements",
+        "human_handoff",
+        "out_of_scope",
+        "stop",
+        "nlu_fallback",
+        "cancel_request",
+        "check_status",
     }
 )
 

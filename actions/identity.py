@@ -170,8 +170,10 @@ class IdentitySlots:
             parsed = parse_compact_birth_date(digits, _today())
             if parsed:
                 return {"otp_code": None, **valid(tracker, "birth_date", parsed)}
-            return {"otp_code": None, **invalid(dispatcher, tracker, "birth_date",
-                                                "utter_invalid_birth_date")}
+            return {
+                "otp_code": None,
+                **invalid(dispatcher, tracker, "birth_date", "utter_invalid_birth_date"),
+            }
         if requested != "otp_code" or not tracker.get_slot("challenge_id"):
             return {"otp_code": None}
         if not _OTP.fullmatch(digits):

@@ -135,8 +135,13 @@ class ValidateLookupForm(IdentitySlots, StepwiseFormValidation):
 
     def automatic_steps(self) -> list[Step]:
         return [
-            use_latest_when_identified, send_code, verify_code, resolve_latest, fetch_order,
-            finish_status, cancel,
+            use_latest_when_identified,
+            send_code,
+            verify_code,
+            resolve_latest,
+            fetch_order,
+            finish_status,
+            cancel,
         ]
 
     async def extract_order_id(
@@ -216,12 +221,12 @@ class ActionSubmitLookup(Action):
                 method_label=method_label(order.get("method")),
                 status_label=get_lexicon().status_labels.get(status, status),
             )
-            if order.get("method") == "delivery" and status in _OPEN_DELIVERY:
-                if order.get("deadline_at"):
-                    dispatcher.utter_message(
-                        response="utter_order_status_deadline",
-                        deadline_time=deadline_time(order["deadline_at"]),
-                    )
+            is_on_its_way = order.get("method") == "delivery" and status in _OPEN_DELIVERY
+            if is_on_its_way and order.get("deadline_at"):
+                dispatcher.utter_message(
+                    response="utter_order_status_deadline",
+                    deadline_time=deadline_time(order["deadline_at"]),
+                )
         elif result == "cancelled":
             dispatcher.utter_message(
                 response="utter_order_cancelled", order_id=tracker.get_slot("order_id")

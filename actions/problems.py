@@ -49,9 +49,7 @@ def response_for(code: str) -> str:
     return PROBLEM_RESPONSES.get(code, FALLBACK_RESPONSE)
 
 
-def utter_problem(
-    dispatcher: CollectingDispatcher, problem: BackendRefused, **values: Any
-) -> None:
+def utter_problem(dispatcher: CollectingDispatcher, problem: BackendRefused, **values: Any) -> None:
     """Say the response for `problem`, with its public extras and `values` as variables."""
     variables: dict[str, Any] = {**problem.extras, **values}
     if "retry_after_s" in variables:

@@ -32,9 +32,14 @@ def live_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
     spec = system_specs(Path("unused"), ports, base / "var", base / "logs")[0]
     log = (base / "backend.out").open("ab")
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [_backend_python(), *spec.argv[1:]], cwd=spec.cwd, env=spec.env, stdout=log,
-        stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [_backend_python(), *spec.argv[1:]],
+        cwd=spec.cwd,
+        env=spec.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_healthy(spec.health_url, 60, is_alive=lambda: proc.poll() is None)
         yield f"http://127.0.0.1:{ports.backend}"

@@ -40,8 +40,9 @@ async def test_a_post_without_idempotency_key_is_never_retried() -> None:
     calls: list[httpx.Request] = []
     client = BackendClient(settings(), transport=counting_transport(503, calls))
     with pytest.raises(BackendUnavailable):
-        await client.create_challenge(conversation_id="c", name="n", birth_date="1950-03-02",
-                                      phone="01012345678")
+        await client.create_challenge(
+            conversation_id="c", name="n", birth_date="1950-03-02", phone="01012345678"
+        )
     assert len(calls) == 1
 
 
@@ -49,8 +50,14 @@ async def test_an_order_post_is_retried_with_the_same_key() -> None:
     calls: list[httpx.Request] = []
     client = BackendClient(settings(), transport=counting_transport(502, calls))
     with pytest.raises(BackendUnavailable):
-        await client.create_order(identity_token="t", key="k1", conversation_id="c",
-                                  document="resident_copy", copies=1, method="kiosk")
+        await client.create_order(
+            identity_token="t",
+            key="k1",
+            conversation_id="c",
+            document="resident_copy",
+            copies=1,
+            method="kiosk",
+        )
     assert len(calls) == 3
     assert {r.headers["Idempotency-Key"] for r in calls} == {"k1"}
 

@@ -60,7 +60,7 @@ def test_buttons_carry_valid_payloads() -> None:
             for button in variation.get("buttons", []):
                 assert button["payload"].startswith("/"), name
                 if "{" in button["payload"]:
-                    yaml.safe_load(button["payload"][button["payload"].index("{"):])
+                    yaml.safe_load(button["payload"][button["payload"].index("{") :])
 
 
 def test_lexicon_is_valid_yaml_with_every_method() -> None:

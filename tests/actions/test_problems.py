@@ -12,9 +12,16 @@ from tests.actions.trackers import DOMAIN
 def api_codes() -> set[str]:
     text = (ROOT / "docs" / "backend-api.md").read_text(encoding="utf-8")
     errors = text.split("## Errors", 1)[1].split("## Endpoints", 1)[0]
-    codes = set(re.findall(r"`([a-z_]+)`", errors)) - {"code", "type", "title", "status",
-                                                      "detail", "tries_left", "retry_after_s",
-                                                      "remaining"}
+    codes = set(re.findall(r"`([a-z_]+)`", errors)) - {
+        "code",
+        "type",
+        "title",
+        "status",
+        "detail",
+        "tries_left",
+        "retry_after_s",
+        "remaining",
+    }
     return codes
 
 

@@ -43,8 +43,13 @@ def user_event(
         "text": text,
         "message_id": message_id or uuid.uuid4().hex,
     }
-    return {"event": "user", "text": text, "parse_data": parse,
-            "message_id": parse["message_id"], "timestamp": 1.0}
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": parse,
+        "message_id": parse["message_id"],
+        "timestamp": 1.0,
+    }
 
 
 def slot_event(name: str, value: Any) -> dict[str, Any]:
@@ -97,9 +102,15 @@ def plain_turn(
     user = user_event(intent, entities, text)
     events.append(user)
     return Tracker(
-        sender_id=f"test-{uuid.uuid4().hex[:12]}", slots=dict(slots or {}),
-        latest_message=user["parse_data"], events=events, paused=False, followup_action=None,
-        active_loop={}, latest_action_name="action_listen")
+        sender_id=f"test-{uuid.uuid4().hex[:12]}",
+        slots=dict(slots or {}),
+        latest_message=user["parse_data"],
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
 
 
 def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:

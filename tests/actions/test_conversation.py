@@ -1,0 +1,49 @@
+"""Misunderstandings, stray answers and stopping."""
+
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import ActionHandleFallback, ActionHandleStrayInform, ActionStopRequest
+from tests.actions.trackers import DOMAIN, plain_turn, slots_of
+
+
+async def said(action, tracker) -> list[str]:
+    dispatcher = CollectingDispatcher()
+    await action.run(dispatcher, tracker, DOMAIN)
+    return [m["response"] for m in dispatcher.messages]
+
+
+async def test_one_misunderstanding_asks_to_rephrase() -> None:
+    assert await said(ActionHandleFallback(), plain_turn("nlu_fallback")) == ["utter_default"]
+
+
+async def test_two_misunderstandings_in_a_row_offer_a_person() -> None:
+    tracker = plain_turn("nlu_fallback", earlier_intents=("nlu_fallback",))
+    assert await said(ActionHandleFallback(), tracker) == ["utter_offer_handoff"]
+
+
+async def test_an_understood_message_between_resets_the_count() -> None:
+    tracker = plain_turn("nlu_fallback", earlier_intents=("nlu_fallback", "greet"))
+    assert await said(ActionHandleFallback(), tracker) == ["utter_default"]
+
+
+async def test_a_masked_rrn_is_warned_about_not_treated_as_misunderstood() -> None:
+    tracker = plain_turn("nlu_fallback", {"pii_rrn": "masked"}, earlier_intents=("nlu_fallback",))
+    assert await said(ActionHandleFallback(), tracker) == ["utter_pii_warning"]
+
+
+async def test_a_stray_value_asks_what_is_needed() -> None:
+    assert await said(ActionHandleStrayInform(), plain_turn("inform")) == ["utter_what_else"]
+
+
+async def test_stop_forgets_the_request_but_keeps_identity() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionStopRequest().run(
+        dispatcher,
+        plain_turn("stop", slots={"document": "resident_copy", "identity_token": "t"}),
+        DOMAIN,
+    )
+    slots = slots_of(events)
+    assert slots["document"] is None
+    assert "identity_token" not in slots
