@@ -1,0 +1,87 @@
+"""A Rasa server with the Kakao, Telegram and web chat channels, beside the test system.
+
+The session ``system`` fixture (tests/conftest.py) runs the backend, the action server and a Rasa
+server with the repository's credentials.yml. This starts one more Rasa server on the same model,
+action server and backend, with a credentials file naming our channels, so the channels are tested
+end to end whatever credentials.yml enables, and Telegram talks to a local fake Bot API.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.processes import ProcessSpec, free_port, wait_healthy
+
+
+@dataclass
+class ChannelRasa:
+    url: str
+    log_path: Path
+
+
+def channel_credentials(
+    kakao_secret: str, telegram_token: str, telegram_secret: str, telegram_base_url: str
+) -> dict[str, Any]:
+    return {
+        "bot.rest_masked.MaskedRestInput": None,
+        "bot.kakao.channel.KakaoInput": {"secret_header": "X-Skill-Token", "secret": kakao_secret},
+        "bot.telegram.channel.TelegramInput": {
+            "token": telegram_token,
+            "secret_token": telegram_secret,
+            "base_url": telegram_base_url,
+        },
+        "bot.webchat.channel.WebchatInput": None,
+    }
+
+
+def _replace_option(argv: list[str], option: str, value: str) -> list[str]:
+    out = list(argv)
+    out[out.index(option) + 1] = value
+    return out
+
+
+@contextmanager
+def rasa_with_channels(
+    rasa_spec: ProcessSpec, credentials: dict[str, Any], work_dir: Path, timeout_s: float = 300
+) -> Iterator[ChannelRasa]:
+    """Start a Rasa server like ``rasa_spec`` but with ``credentials`` on a free port."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    creds_path = work_dir / "credentials.channels.yml"
+    creds_path.write_text(yaml.safe_dump(credentials, allow_unicode=True), encoding="utf-8")
+    port = free_port()
+    log_path = work_dir / "rasa-channels.out"
+    argv = _replace_option(rasa_spec.argv, "--credentials", str(creds_path))
+    argv = _replace_option(argv, "--port", str(port))
+    argv = _replace_option(argv, "--log-file", str(work_dir / "rasa-channels.log"))
+    with log_path.open("ab") as log:
+        popen = subprocess.Popen(
+            argv,
+            cwd=rasa_spec.cwd,
+            env=rasa_spec.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url + "/", timeout_s, is_alive=lambda: popen.poll() is None)
+        except (TimeoutError, RuntimeError) as e:
+            tail = log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"Rasa with channels did not start: {e}\n{tail}") from e
+        yield ChannelRasa(url, log_path)
+    finally:
+        if popen.poll() is None:
+            popen.terminate()
+            try:
+                popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                popen.kill()
+                popen.wait()
