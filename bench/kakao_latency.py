@@ -138,7 +138,7 @@ async def run_stub(users: int, turns: int) -> dict[str, Any]:
     async def dialogue(message: UserMessage) -> None:
         await message.output_channel.send_response(message.sender_id, {"text": "ok"})
 
-    channel = KakaoInput(secret="bench")
+    channel = KakaoInput(secret="bench")  # noqa: S106 - a throwaway local secret
     app = Sanic("kakao_bench_stub")
     app.config.ACCESS_LOG = False
     app.blueprint(channel.blueprint(dialogue), url_prefix="/webhooks/kakao")
