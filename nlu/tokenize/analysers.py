@@ -119,9 +119,10 @@ def _konlpy(kind: str) -> Callable[[str], list[tuple[int, int, str]]]:
 
     def run(text: str) -> list[tuple[int, int, str]]:
         # Rasa calls components from server threads; a JVM call from a thread the JVM does not
-        # know crashes the process, so attach the calling thread first.
+        # know crashes the process, so attach the calling thread first, as a daemon so the JVM
+        # does not wait for Rasa's worker threads at shutdown.
         if not jpype.java.lang.Thread.isAttached():
-            jpype.java.lang.Thread.attach()
+            jpype.java.lang.Thread.attachAsDaemon()
         if kind == "okt":
             raw = analyser.pos(text, norm=False, stem=False)
             lemmas = analyser.pos(text, norm=True, stem=True)
@@ -130,10 +131,27 @@ def _konlpy(kind: str) -> Callable[[str], list[tuple[int, int, str]]]:
                 for (surface, _), lemma_pair in zip(raw, lemmas if len(lemmas) == len(raw) else raw)
             ]
         else:
-            pairs = [(surface, surface) for surface, _ in analyser.pos(text)] if text.strip() else []
+            pairs = _komoran_pairs(analyser, text)
         return align_by_eojeol(text, pairs)
 
     return run
+
+
+def _komoran_pairs(analyser: Any, text: str) -> list[tuple[str, str]]:
+    """Komoran's JVM bridge fails to decode some characters (emoji outside the BMP); analyse
+    eojeol by eojeol then, and keep an eojeol it cannot read as a single token."""
+    if not text.strip():
+        return []
+    try:
+        return [(surface, surface) for surface, _ in analyser.pos(text)]
+    except UnicodeDecodeError:
+        pairs: list[tuple[str, str]] = []
+        for eojeol in text.split():
+            try:
+                pairs += [(surface, surface) for surface, _ in analyser.pos(eojeol)]
+            except UnicodeDecodeError:
+                pairs.append((eojeol, eojeol))
+        return pairs
 
 
 _FACTORIES: dict[str, Callable[[], Callable[[str], list[tuple[int, int, str]]]]] = {
