@@ -311,3 +311,49 @@ async def test_certificate_order_through_telegram(channels: Channels) -> None:
         )
     assert status.status_code == 200, status.text
     assert status.json()["method"] == "kiosk"
+
+
+# -- staff replies through Rasa's HTTP API (handoff console path, protocols.md §3.6) ----------
+
+
+async def push_staff_message(
+    client: httpx.AsyncClient, rasa_url: str, token: str, sender: str, text: str
+) -> None:
+    r = await client.post(
+        f"{rasa_url}/conversations/{sender}/tracker/events",
+        params={"token": token, "execute_side_effects": "true", "output_channel": "latest"},
+        json={"event": "bot", "text": text},
+    )
+    assert r.status_code == 200, r.text
+
+
+async def test_staff_reply_reaches_a_kakao_resident_with_the_next_answer(
+    channels: Channels, rasa_token: str
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        kakao = KakaoResident(client, channels.rasa.url, f"e2e{random.randrange(10**12):012d}")
+        await kakao.say("안녕하세요")
+        await push_staff_message(
+            client,
+            channels.rasa.url,
+            rasa_token,
+            kakao.user_id,
+            "담당 주무관이에요. 확인해 볼게요.",
+        )
+        answer = await kakao.say("고마워요")
+    assert texts_of(answer)[0].startswith("담당 주무관이에요. 확인해 볼게요.")
+
+
+async def test_staff_reply_is_pushed_to_a_telegram_resident_at_once(
+    channels: Channels, rasa_token: str
+) -> None:
+    chat_id = random.randrange(10**8, 9 * 10**8)
+    async with httpx.AsyncClient(timeout=30) as client:
+        tg = TelegramResident(client, channels.rasa.url, channels.telegram_api, chat_id)
+        await tg.say("안녕하세요")
+        before = len(tg.sent())
+        await push_staff_message(
+            client, channels.rasa.url, rasa_token, str(chat_id), "담당 주무관이에요. 확인해 볼게요."
+        )
+    pushed = [c["params"]["text"] for c in tg.sent()[before:]]
+    assert pushed == ["담당 주무관이에요. 확인해 볼게요."]

@@ -116,3 +116,45 @@ def test_document_is_its_own_send() -> None:
 def test_buttons_without_text_get_a_prompt() -> None:
     sends = render(Reply(buttons=(Button("네", "/affirm"),)), CallbackStore(), WORDS)
     assert sends[0].text == WORDS["choose"]
+
+
+def _domain_responses() -> list[tuple[str, dict[str, object]]]:
+    path = ROOT / "domain.yml"
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [
+        (f"{name}[{i}]", variation)
+        for name, variations in (data.get("responses") or {}).items()
+        for i, variation in enumerate(variations or [])
+    ]
+
+
+DOMAIN_RESPONSES = _domain_responses()
+
+
+@pytest.mark.skipif(not DOMAIN_RESPONSES, reason="domain.yml has no responses yet")
+@pytest.mark.parametrize(
+    ("name", "variation"), DOMAIN_RESPONSES, ids=[n for n, _ in DOMAIN_RESPONSES]
+)
+def test_every_domain_response_renders_within_telegram_limits(
+    name: str, variation: dict[str, object]
+) -> None:
+    store = CallbackStore()
+    reply = Reply.from_rasa([variation])
+    sends = render(reply, store, WORDS)
+    assert sends, name
+    shown = "".join("".join(s.text for s in sends).split())
+    for text in reply.texts:
+        assert "".join(text.split()) in shown, name
+    pressed = []
+    for send in sends:
+        assert 1 <= len(send.text) <= MAX_TEXT or send.kind != "text", name
+        for row in send.keyboard.inline_keyboard if send.keyboard else ():
+            assert len(row) <= 8
+            for button in row:
+                if button.callback_data is not None:
+                    data = str(button.callback_data)
+                    assert len(data.encode()) <= MAX_CALLBACK_DATA_BYTES
+                    pressed.append(store.get(data))
+    assert pressed == [b.payload for b in reply.buttons], name
