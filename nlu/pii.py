@@ -22,6 +22,7 @@ MASK_CHAR = "*"
 RRN_BACK_DIGITS = 7
 _BACK_HALF_CUE = re.compile(r"뒷\s*자리|뒷\s*번호|뒤\s*자리|뒷\s*부분|뒤\s*번호")
 _BACK_HALF_WINDOW = 16
+_MASKED_BACK_HALF = re.compile(r"(?<!\*)(?P<stars>\*{7})(?!\*)")
 # Thirteen mask characters with the separators a masked RRN may keep between them.
 MASK_PATTERN = re.compile(r"\*(?:(?:[\s\-\u2010-\u2015.]|에|의|다시)*\*){12}")
 
@@ -91,9 +92,24 @@ def has_rrn(text: str) -> bool:
     return bool(find_rrns(text))
 
 
+def find_masked_rrns(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every RRN already masked by `mask_rrn` in `text`, in text order.
+
+    Finds the full mask ("******-*******", spoken "****** 다시 *******") and a masked back half
+    after the words that name it ("뒷자리 *******").
+    """
+    spans = [m.span() for m in MASK_PATTERN.finditer(text)]
+    for match in _MASKED_BACK_HALF.finditer(text):
+        start = match.start("stars")
+        cue = _BACK_HALF_CUE.search(text, max(0, start - _BACK_HALF_WINDOW), start)
+        if cue is not None and not any(s <= start < e for s, e in spans):
+            spans.append(match.span("stars"))
+    return sorted(spans)
+
+
 def has_masked_rrn(text: str) -> bool:
     """True when `text` holds an RRN masked by `mask_rrn` ("******-*******")."""
-    return MASK_PATTERN.search(text) is not None
+    return bool(find_masked_rrns(text))
 
 
 def _phone_spans(text: str) -> list[tuple[int, int]]:

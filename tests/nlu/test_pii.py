@@ -1,6 +1,14 @@
 import pytest
 
-from nlu.pii import MASK_PATTERN, find_rrns, has_masked_rrn, has_rrn, mask_rrn, redact_for_logs
+from nlu.pii import (
+    MASK_PATTERN,
+    find_masked_rrns,
+    find_rrns,
+    has_masked_rrn,
+    has_rrn,
+    mask_rrn,
+    redact_for_logs,
+)
 
 RRN_FORMS = [
     # typed
@@ -143,6 +151,7 @@ def test_the_rrn_span_covers_only_the_number() -> None:
 )
 def test_the_back_half_of_an_rrn_is_masked_when_the_text_says_so(text: str, masked: str) -> None:
     assert mask_rrn(text) == masked
+    assert has_masked_rrn(mask_rrn(text))
 
 
 @pytest.mark.parametrize("text", ["전화번호 뒷자리 5678", "주민번호 앞자리 850302", "1234567"])
@@ -183,3 +192,12 @@ def test_other_stars_are_not_a_masked_rrn(text: str) -> None:
 def test_log_redaction_masks_rrn_and_phone_shaped_digits(text: str, redacted: str) -> None:
     assert redact_for_logs(text) == redacted
     assert len(redact_for_logs(text)) == len(text)
+
+
+def test_masked_rrn_spans_point_at_the_masks() -> None:
+    masked = mask_rrn("제 주민번호는 850302-1234567이고 뒷자리 다시 말하면 2345678이요")
+    assert find_masked_rrns(masked) == [(8, 22), (36, 43)]
+    masked = mask_rrn("850302-1234567 그리고 900715-2345678")
+    assert find_masked_rrns(masked) == [(0, 14), (19, 33)]
+    back = mask_rrn("주민번호 뒷자리 1234567")
+    assert find_masked_rrns(back) == [(9, 16)]
