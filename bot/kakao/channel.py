@@ -288,7 +288,11 @@ class KakaoInput(InputChannel):
 
         budget = max(0.0, self.sync_budget_s - (time.monotonic() - started))
         # asyncio.wait never cancels the turn, even when this request handler is cancelled
-        done, _ = await asyncio.wait({turn}, timeout=budget)
+        try:
+            done, _ = await asyncio.wait({turn}, timeout=budget)
+        except asyncio.CancelledError:  # Kakao hung up: keep the answer for the next message
+            self._file_when_done(turn, collector, sender, words)
+            raise
         if turn in done:
             outcome = "sync"
             answer = self._render(sender, self._turn_messages(turn, collector, words), words)
@@ -305,9 +309,7 @@ class KakaoInput(InputChannel):
                 answer = use_callback_response(words["wait"])
             else:
                 outcome = "late"
-                turn.add_done_callback(
-                    lambda t: self.mailbox.put(sender, self._turn_messages(t, collector, words))
-                )
+                self._file_when_done(turn, collector, sender, words)
                 answer = self._notice_response("late", request)
         logger.info(
             "kakao_turn",
@@ -318,6 +320,18 @@ class KakaoInput(InputChannel):
             },
         )
         return answer
+
+    def _file_when_done(
+        self,
+        turn: asyncio.Future[Any],
+        collector: KakaoCollector,
+        sender: str,
+        words: dict[str, str],
+    ) -> None:
+        """Put the turn's answer in the mailbox when it ends (nobody waits for it any more)."""
+        turn.add_done_callback(
+            lambda t: self.mailbox.put(sender, self._turn_messages(t, collector, words))
+        )
 
     @staticmethod
     def _turn_messages(

@@ -345,3 +345,19 @@ async def test_response_json_is_utf8_korean() -> None:
     assert r.headers["content-type"].startswith("application/json")
     assert "도와드릴게요".encode() in r.content
     assert json.loads(r.content)["version"] == "2.0"
+
+
+async def test_answer_of_a_request_kakao_gave_up_on_waits_for_the_next_message() -> None:
+    dialogue = StubDialogue(delay_s=0.8)
+    async with kakao(dialogue, sync_budget_s=3.0) as (base, _):
+        async with httpx.AsyncClient(timeout=0.3) as client:
+            with pytest.raises(httpx.ReadTimeout):  # the caller hangs up mid-turn
+                await client.post(base + URL, json=load_payload("kakao", "skill_text.json"))
+        await wait_for(lambda: len(dialogue.finished) == 1)
+        await asyncio.sleep(0.05)
+        dialogue.delay_s = 0
+        again = load_payload("kakao", "skill_text.json")
+        again["userRequest"]["utterance"] = "고마워요"
+        r = await post(base, again)
+    assert dialogue.finished[0] == "주민등록등본 한 통 떼고 싶어요"  # the turn was not cancelled
+    assert texts_of(r.json()) == ["echo:주민등록등본 한 통 떼고 싶어요\n\necho:고마워요"]
