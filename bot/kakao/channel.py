@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from nlu.pii import mask_rrn
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -42,6 +41,7 @@ from bot.kakao.skill_response import (
     use_callback_response,
 )
 from bot.reply import ChannelTexts, Reply, domain_of
+from nlu.pii import mask_rrn
 
 logger = logging.getLogger(__name__)
 
