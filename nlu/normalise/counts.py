@@ -16,8 +16,9 @@ MAX_COPIES = 1000  # bulk counts go up to 100 a day; anything far beyond is not 
 
 _COUNTER = re.compile(r"통|장|부|건|매|개|copies|copy|카피")
 # What may follow a counter in the same word: particles and endings, never a longer noun
-# ("통화", "통장", "장애", "부탁", "건축", "개월").
-_AFTER_COUNTER_OK = frozenset("이요을를만씩정쯤짜도으까하가은는에랑과와밖더뿐입예인째")
+# ("통화", "통장", "장애", "부탁", "건축", "개월"); typed without spaces a verb may follow
+# ("한통발급", "두장떼").
+_AFTER_COUNTER_OK = frozenset("이요을를만씩정쯤짜도으로까하가은는에랑과와밖더뿐입예인째발떼뽑필")
 # Last syllables of document words a count is typed onto without a space ("등본두통").
 _DOCUMENT_TAIL = frozenset("본서장감부명")
 _SINO_SINGLES = frozenset("일이삼사오육륙칠팔구")
@@ -70,8 +71,9 @@ def _numeral_fits(text: str, start: int, numeral: str, counter: str, spaced: boo
     if not spaced and numeral + counter in _GLUED_WORDS:
         return False
     if glued_left:
-        # "간단한 건", "필요한건": an adjective ending, unless a document word ends right there.
-        return not spaced and before in _DOCUMENT_TAIL and native_number(numeral) is not None
+        # "간단한 건", "필요한건": an adjective ending, unless a document word ends right there
+        # ("등본두통", "초본오십건").
+        return not spaced and before in _DOCUMENT_TAIL
     return True
 
 
@@ -98,7 +100,7 @@ def find_copies(text: str) -> list[tuple[int, int, str]]:
 # "등본 하나 주세요": a bare native number right after a document word counts its copies.
 _AFTER_DOCUMENT = re.compile(
     r"\s*(?:을|를|은|는|도|만|이|가)?\s*(?P<n>하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)"
-    r"(?=$|[^가-힣]|만|요|이요|씩|이랑|랑|하고|이면|면|이에요|예요|만요|정도)"
+    r"(?=$|[^가-힣]|만|요|이요|씩|이랑|랑|하고|이면|면|이에요|예요|만요|정도|떼|뽑|발급|주세요|필요)"
 )
 
 

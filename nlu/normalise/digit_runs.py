@@ -95,7 +95,12 @@ def _group_at(text: str, start: int, end: int) -> DigitGroup | None:
     if _UNIT_AFTER.match(after):
         return None
     copula_end: int | None = None
-    if len(raw) > 1 and raw.endswith("이") and _COPULA_AFTER_I.match(after):
+    if (
+        len(raw) > 1
+        and raw.endswith("이")
+        and (_COPULA_AFTER_I.match(after) or not after[:1].strip())
+    ):
+        # "...팔이에요" (copula) or "...2280이 맞아요" (subject particle): also read without it.
         copula_end = end - 1
     if is_spoken and not any(c.isdigit() for c in raw):
         before = text[start - 1] if start > 0 else " "
@@ -165,9 +170,7 @@ def find_digit_runs(text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[
         if runs:
             previous = runs[-1][-1]
             gap = text[previous.end : group.start]
-            if (previous.copula_end is None or previous.end == group.start) and _is_joiner_gap(
-                gap, blocked, previous.end
-            ):
+            if _is_joiner_gap(gap, blocked, previous.end):
                 runs[-1].append(group)
                 continue
         runs.append([group])

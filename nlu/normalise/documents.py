@@ -122,7 +122,20 @@ _LEXICON: dict[str, tuple[str, ...]] = {
     ),
 }
 # Words that contain a document word but are not a request for it.
-_NOT_DOCUMENTS: tuple[str, ...] = ("인감도장", "인감등록", "인감신고")
+_NOT_DOCUMENTS: tuple[str, ...] = (
+    "인감도장",
+    "인감등록",
+    "인감신고",
+    # Registers and certificates of other offices (court, national tax service).
+    "등기부등본",
+    "등기부",
+    "부동산등본",
+    "법인등본",
+    "국세완납증명서",
+    "국세완납증명",
+    "국세납세증명서",
+    "국세납세증명",
+)
 # Abbreviations naming two documents; the split index is where the second one starts.
 _PAIRS: dict[str, tuple[str, str, int]] = {
     "등초본": ("resident_copy", "resident_abstract", 1),

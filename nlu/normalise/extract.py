@@ -52,6 +52,7 @@ _BIRTH_CUE_AFTER = re.compile(r"^\s*(?:년\s*)?생(?![각활])")
 _OTP_CUE = re.compile(r"인증|코드|문자|오티피|otp|OTP|보안|확인\s*번호|번호|숫자")
 _ORDER_CUE = re.compile(r"신청\s*번호|접수\s*번호|주문\s*번호|조회|신청한|접수|처리")
 _OTP_DIGITS = 6
+_SHORTEST_PHONE = 9  # 02-123-4567
 _ORDER_DIGITS = 8
 _BUSINESS_DIGITS = 10
 
@@ -151,7 +152,7 @@ def _judge(
         return ("phone_number", start - 1, end, domestic) if is_phone_digits(domestic) else None
     if len(digits) == RRN_DIGITS and is_rrn_shaped(digits, sizes, has_cue=has_rrn_cue(text, start)):
         return ("rrn", start, end, "")
-    if digits.startswith("0"):
+    if digits.startswith("0") and len(digits) >= _SHORTEST_PHONE:
         return ("phone_number", start, end, digits) if is_phone_digits(digits) else None
     if len(digits) == _BUSINESS_DIGITS:
         return ("business_number", start, end, digits)

@@ -60,6 +60,36 @@ _ENDINGS: tuple[str, ...] = tuple(
             "이거든요",
             "거든요",
             "이랍니다",
+            "이",
+            "이에여",
+            "에여",
+            "예여",
+            "이예여",
+            "이여",
+            "여",
+            "이유",
+            "유",
+            "이오",
+            "라예",
+            "이라예",
+            "이랑께",
+            "랑께",
+            "이라니까요",
+            "라니까요",
+            "이라니까",
+            "라니까",
+            "이라는",
+            "라는",
+            "이래요",
+            "래요",
+            "이지요",
+            "지요",
+            "이죠",
+            "죠",
+            "이구먼",
+            "입니더",
+            "이고예",
+            "고예",
             "랍니다",
             "이세요",
             "세요",
@@ -72,12 +102,23 @@ _ENDINGS: tuple[str, ...] = tuple(
 _COPULA_WORDS = re.compile(
     r"^(?:입니다|이에요|예요|이예요|이고요|고요|인데요|이요|요|이라고|라고|씨|님)(?![가-힣])"
 )
-_NAME_CUE = re.compile(r"(?:이름|성함|성명|신청자|신청인|본인)\s*(?:은|는|이|가|:|이요)?\s*$")
-_SELF_CUE = re.compile(r"(?:^|[\s,.])(?:저는|전|저|제가|나는|난)\s*$")
+_NAME_CUE = re.compile(
+    r"(?:이름|성함|성명|신청자|신청인|본인|(?:받는|받으실|받으시는)\s*(?:사람|분))"
+    r"\s*(?:은|는|이|가|:|이요)?\s*$"
+)
+_SELF_CUE = re.compile(r"(?:^|[\s,.])(?:저는|전|저|제가|나는|난|내가|나|본인은)\s*$")
+# A bare first word followed by these is still an answer: "고은비 맞아요", "홍길순 할머니".
+_AFTER_BARE_NAME = re.compile(
+    r"^(?:맞|씨|님|할머니|할아버지|어르신|어머니|아버지|이름으로|명의로|[0-9]"
+    r"|[공영일이삼사오육칠팔구천백십]{2}(?:\s*년|[공영일이삼사오육칠팔구천백십]))"
+)
+_NAMED_AS = re.compile(r"^\s*이름")
 _SAYS_CALLED = re.compile(r"^\s*(?:합니다|해요|하는데요|하고요|하구요|합니당|하옵니다)")
 _FILLERS = re.compile(r"^(?:\s*(?:네|예|아|음|어|저기요|여보세요)[\s,.]+)+")
 # Syllables that end sentences or mark grammar; a name does not contain them.
-_NON_NAME_SYLLABLES = frozenset("요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해")
+_NON_NAME_SYLLABLES = frozenset(
+    "요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해님씨게갈려됐워파케랬냈왔갔셨렸줬봤헤뇽"
+)
 _MIN_NAME, _USUAL_NAME, _MAX_NAME = 2, 3, 4
 # A name may also follow another answer in the same message: after a birth date ("...생"), a
 # number or a date ("...9일 정순자요"), or a clause closed by "요" / "고" / a comma.
@@ -107,12 +148,15 @@ def is_plausible_name(name: str, *, cued: bool) -> bool:
     compound = name[:2] in COMPOUND_SURNAMES
     if not compound and name[0] not in SURNAMES:
         return False
-    if not cued and len(name) < (_MAX_NAME if compound else _USUAL_NAME):
-        return False
+    if not cued and not compound and len(name) != _USUAL_NAME:
+        return False  # without a cue, two- and four-syllable words are too often not names
     if compound and len(name) < _USUAL_NAME:
         return False
-    if name[:2] in NOT_NAME_PREFIXES or any(c in _NON_NAME_SYLLABLES for c in name[1:]):
+    given = name[2:] if compound else name[1:]
+    if name[:2] in NOT_NAME_PREFIXES or any(c in _NON_NAME_SYLLABLES for c in given):
         return False
+    if len(set(name)) == 1:
+        return False  # "노노노", "하하하"
     if spoken_digits(name) is not None or count_number(name) is not None:
         return False
     return not find_documents(name) and not find_dongs(name)
@@ -130,7 +174,11 @@ def split_name(word: str, *, cued: bool) -> str | None:
     if not readings:
         return None
     # "김순이요" could be 김순 + 이요 or 김순이 + 요; three syllables is the common name length.
-    usual = [r for r in readings if len(r) == (_MAX_NAME if r[:2] in COMPOUND_SURNAMES else 3)]
+    usual = [
+        r
+        for r in readings
+        if len(r) == _USUAL_NAME or (r[:2] in COMPOUND_SURNAMES and len(r) == _MAX_NAME)
+    ]
     return (usual or readings)[0]
 
 
@@ -160,7 +208,9 @@ def _name_in_context(
     text: str, start: int, end: int, word: str, following: str, *, is_first: bool
 ) -> str | None:
     before = text[:start]
-    called = word.endswith(("라고", "이라고")) and _SAYS_CALLED.match(following)
+    called = (word.endswith(("라고", "이라고")) and _SAYS_CALLED.match(following)) or (
+        word.endswith(("라는", "이라는")) and _NAMED_AS.match(following)
+    )
     bare_answer = not following or _COPULA_WORDS.match(following) or following[0] in ",.!~"
     if _NAME_CUE.search(before):
         return split_name(word, cued=True)
@@ -175,7 +225,9 @@ def _name_in_context(
         name = split_name(word, cued=False)
         if name is None:
             return None
-        if name != word or bare_answer or following[:1].isdigit():
+        if word == name + "이" and following:
+            return None  # "오말순이" alone is a name; "길고양이 밥" is a cat
+        if name != word or bare_answer or _AFTER_BARE_NAME.match(following):
             return name
     if word.endswith(("씨", "님")) or following.startswith(("씨", "님")):
         return split_name(word, cued=False)

@@ -73,6 +73,9 @@ def test_copies_normalise_to_decimal_digits(raw: str, copies: str) -> None:
         ("초본 열두 장 뽑아 주세요", "열두 장", "12"),
         ("가족관계증명서 세 통이랑 기본증명서 한 통", "세 통", "3"),
         ("토지대장한통", "한통", "1"),
+        ("초본오십건발급요청", "오십건", "50"),
+        ("주민등록등본한통발급이요", "한통", "1"),
+        ("삼십 부로 해 주세요", "삼십 부", "30"),
     ],
 )
 def test_the_first_count_in_a_sentence_keeps_its_span(

@@ -120,6 +120,8 @@ def test_spaced_document_words_keep_the_original_span() -> None:
         "주민센터 몇 시까지 해요",
         "기본적으로 뭐가 필요해요",
         "오늘 날씨 어때?",
+        "부동산 등기부등본 떼야 하는데요",  # a court register, not a resident copy
+        "국세 완납증명서 떼 주세요",  # national tax, not local tax
     ],
 )
 def test_words_that_only_contain_document_syllables_are_not_documents(text: str) -> None:
