@@ -18,7 +18,7 @@ _COUNTER = re.compile(r"통|장|부|건|매|개|copies|copy|카피")
 # What may follow a counter in the same word: particles and endings, never a longer noun
 # ("통화", "통장", "장애", "부탁", "건축", "개월"); typed without spaces a verb may follow
 # ("한통발급", "두장떼").
-_AFTER_COUNTER_OK = frozenset("이요을를만씩정쯤짜도으로까하가은는에랑과와밖더뿐입예인째발떼뽑필")
+_AFTER_COUNTER_OK = frozenset("이요을를만씩정쯤짜도으로까하가은는에랑과와밖더뿐입예인째발떼뽑필면")
 # Last syllables of document words a count is typed onto without a space ("등본두통").
 _DOCUMENT_TAIL = frozenset("본서장감부명")
 _SINO_SINGLES = frozenset("일이삼사오육륙칠팔구")

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 from nlu.normalise.spoken_digits import DIGIT_BY_SYLLABLE
 
-_JOINER = re.compile(r"(?:[ \t\u00a0\-\u2010-\u2015.,·ㆍ~]|에|의|다시)+")
+_JOINER = re.compile(r"(?:[ \t\u00a0\-\u2010-\u2015\uff0d.,·ㆍ~_/]|에|의|다시)+")
+# Full-width digits come from some phone keyboards and input methods.
+_FULL_WIDTH_DIGITS = {chr(0xFF10 + n): str(n) for n in range(10)}
 _MAX_JOINER_CHARS = 6
 
 # Syllable groups that are common words when they stand alone at the start of a run
@@ -46,7 +48,11 @@ _SHORT_GROUP_ENDING = re.compile(
 
 def is_digit_char(char: str) -> bool:
     """True for an ASCII digit or a spoken digit syllable."""
-    return (char.isascii() and char.isdigit()) or char in DIGIT_BY_SYLLABLE
+    return (
+        (char.isascii() and char.isdigit())
+        or char in DIGIT_BY_SYLLABLE
+        or char in _FULL_WIDTH_DIGITS
+    )
 
 
 def _is_hangul(char: str) -> bool:
@@ -89,7 +95,7 @@ class DigitRun:
 
 def _group_at(text: str, start: int, end: int) -> DigitGroup | None:
     raw = text[start:end]
-    digits = "".join(DIGIT_BY_SYLLABLE.get(c, c) for c in raw)
+    digits = "".join(DIGIT_BY_SYLLABLE.get(c) or _FULL_WIDTH_DIGITS.get(c, c) for c in raw)
     is_spoken = any(c in DIGIT_BY_SYLLABLE for c in raw)
     after = text[end:]
     if _UNIT_AFTER.match(after):
