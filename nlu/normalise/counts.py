@@ -91,9 +91,9 @@ def find_copies(text: str) -> list[tuple[int, int, str]]:
             found.append((start, match.end(), str(value)))
     standalone = _STANDALONE.match(text)
     if not found and standalone:
-        value = native_number(standalone["n"])
-        if value is not None:
-            found.append((standalone.start("n"), standalone.end("n"), str(value)))
+        alone = native_number(standalone["n"])
+        if alone is not None:
+            found.append((standalone.start("n"), standalone.end("n"), str(alone)))
     return found
 
 

@@ -26,7 +26,7 @@ def parse_phone(text: str) -> str | None:
     if country:
         rest = digits_in(text[country.end() :], (9, 10))
         if rest is not None:
-            digits = rest if rest.startswith("0") else "0" + rest
-            return digits if is_phone_digits(digits) else None
+            domestic = rest if rest.startswith("0") else "0" + rest
+            return domestic if is_phone_digits(domestic) else None
     digits = digits_in(text, (9, 10, 11))
     return digits if digits is not None and is_phone_digits(digits) else None
