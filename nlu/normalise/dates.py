@@ -16,7 +16,7 @@ from nlu.normalise.spoken_digits import sino_number, spoken_digits
 _SINO = "천백십공영일이삼사오육륙칠팔구"
 _KOREAN_DATE = re.compile(
     rf"(?:(?<!\d)(?P<ya>\d{{4}}|\d{{2}})|(?<![가-힣])(?P<ys>[{_SINO}](?:\s?[{_SINO}])*))"
-    r"\s*년(?:도)?\s*"
+    r"\s*년(?:도|생)?\s*"
     r"(?P<m>\d{1,2}|유|시|[일이삼사오육륙칠팔구십]{1,3})\s*월\s*"
     r"(?P<d>\d{1,2}|[일이삼사오육륙칠팔구십]{1,4}?)\s*일"
 )

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nlu.normalise.spoken_digits import DIGIT_BY_SYLLABLE
+from nlu.normalise.spoken_digits import DIGIT_BY_SYLLABLE, sino_number
 
 _JOINER = re.compile(r"(?:[ \t\u00a0\-\u2010-\u2015\uff0d.,·ㆍ~_/]|에|의|다시)+")
 # Full-width digits come from some phone keyboards and input methods.
@@ -32,14 +32,20 @@ _WORD_LIKE_GROUPS = frozenset(
 # A digit group directly followed by one of these is a quantity, not an identifier.
 # The unit must end its word or take a particle, so "5678 부탁해요" keeps its digits.
 _UNIT_AFTER = re.compile(
-    r"\s?(?:원|만|천|억|%|퍼센트|살|세|시|분|초|층|번지|개월|년|월|명|등|위|통|장|부|건|매|개"
+    r"\s?(?:원|%|퍼센트|살|세|시|분|초|층|번지|개월|년|월|명|등|위|통|장|부|건|매|개"
     r"|번째|차례|회|동|호|평|달|kg|km|cm|mm)"
-    r"(?:(?![가-힣])|(?=[이가은는을를에요쯤까부만도씩예입인으로째후전동밖안내짜정]))",
+    r"(?:(?![가-힣])|(?=[이가은는을를에요쯤까부만도씩예입인으로째후전동밖안내짜정]))"
+    # "5천원", "3만 원": glued multipliers; "공일공 천이백..." is a phone read as numbers.
+    r"|(?:만|천|억)(?:\s?원|(?![가-힣]))",
 )
 # Endings that turn a trailing "이" into the copula ("오육칠팔이에요" -> ...8, not ...82).
 _COPULA_AFTER_I = re.compile(r"에요|예요|요|고|라|야|었|였|다(?!시)|며|면|니|랑|나|지|든|죠|네|거")
 _AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+")
 _SHORT_GROUP_MAX = 3
+# Elderly callers read four-digit groups as numbers: "공일공 천이백삼십사 오천육백칠십팔".
+_SINO_UNITS = frozenset("십백천")
+_SINO_START = frozenset("천백일이삼사오육칠팔구")
+_SINO_GROUP_MIN, _SINO_GROUP_MAX = 100, 9999
 # Endings that close a short spoken group without making it a word ("팔팔 공오 공오요").
 _SHORT_GROUP_ENDING = re.compile(
     r"(?:요|예요|에요|입니다|이요|이고|고요|번|이랑|까지|으로|이에요)(?![가-힣])"
@@ -136,7 +142,7 @@ def _joins_forward(text: str, end: int) -> bool:
     if not match or match.end() - end > _MAX_JOINER_CHARS:
         return False
     nxt = match.end()
-    return nxt < len(text) and is_digit_char(text[nxt])
+    return nxt < len(text) and (is_digit_char(text[nxt]) or text[nxt] in _SINO_UNITS)
 
 
 def _blocked_spans(text: str, blocked: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -155,17 +161,68 @@ def find_digit_groups(text: str, blocked: Sequence[tuple[int, int]] = ()) -> lis
     groups: list[DigitGroup] = []
     i = 0
     while i < len(text):
-        if is_blocked[i] or not is_digit_char(text[i]):
+        if is_blocked[i] or not (is_digit_char(text[i]) or text[i] in _SINO_UNITS):
             i += 1
             continue
         j = i
-        while j < len(text) and not is_blocked[j] and is_digit_char(text[j]):
+        while (
+            j < len(text)
+            and not is_blocked[j]
+            and (is_digit_char(text[j]) or text[j] in _SINO_UNITS)
+        ):
+            j += 1
+        if any(c in _SINO_UNITS for c in text[i:j]):
+            sino = _sino_group_at(text, i, j)
+            groups.extend([sino] if sino is not None else _plain_groups(text, i, j))
+        else:
+            group = _group_at(text, i, j)
+            if group is not None:
+                groups.append(group)
+        i = j
+    return groups
+
+
+def _plain_groups(text: str, start: int, end: int) -> list[DigitGroup]:
+    groups: list[DigitGroup] = []
+    i = start
+    while i < end:
+        if not is_digit_char(text[i]):
+            i += 1
+            continue
+        j = i
+        while j < end and is_digit_char(text[j]):
             j += 1
         group = _group_at(text, i, j)
         if group is not None:
             groups.append(group)
         i = j
     return groups
+
+
+def _sino_group_at(text: str, start: int, end: int) -> DigitGroup | None:
+    """A phone-style group read as a Sino-Korean number ("오천육백칠십팔" -> 5678).
+
+    Only hundreds and thousands count: "오십" alone is a count or an age, not a group of digits.
+    """
+    raw = text[start:end]
+    if raw.endswith("이") and sino_number(raw) is None:
+        raw, end = raw[:-1], end - 1  # "...칠십팔이에요": the copula, not a digit
+    value = sino_number(raw)
+    if value is None or not _SINO_GROUP_MIN <= value <= _SINO_GROUP_MAX:
+        return None
+    if not ("천" in raw or "백" in raw) or raw[0] not in _SINO_START:
+        return None
+    before = text[start - 1] if start > 0 else " "
+    after = text[end:]
+    if _is_hangul(before) or _UNIT_AFTER.match(after):
+        return None
+    if (
+        after[:1]
+        and _is_hangul(after[0])
+        and not (_joins_forward(text, end) or _SHORT_GROUP_ENDING.match(after))
+    ):
+        return None
+    return DigitGroup(start=start, end=end, digits=str(value), is_spoken=True)
 
 
 def find_digit_runs(text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[DigitRun]:

@@ -56,6 +56,13 @@ _SHORTEST_PHONE = 9  # 02-123-4567
 _ORDER_DIGITS = 8
 _BUSINESS_DIGITS = 10
 
+# Between an old and a new value of the same entity: "X 말고 Y", "X 아니고 Y", "X에서 Y로".
+_CORRECTION_BETWEEN = re.compile(
+    r"^[\s,.]*(?:[가-힣]{1,3}[\s,.]*)?(?:말고|말구|아니고|아니구|아니라|아니요|아니|대신|에서|->|→)"
+    r"[^0-9]{0,12}$"
+)
+_ADDITION_AFTER = re.compile(r"\s*(?:도|까지|랑|이랑|하고|와|과|두\s*개|둘\s*다)")
+
 # Higher wins an overlap: a named thing over a number over a name guess.
 _PRIORITY = {
     "document": 5,
@@ -110,11 +117,31 @@ def _resolve(text: str, found: list[tuple[str, int, int, str]]) -> list[EntitySp
     for item in ranked:
         if all(item[2] <= k[1] or k[2] <= item[1] for k in kept):
             kept.append(item)
+    ordered = _drop_corrected(text, sorted(kept, key=lambda k: k[1]))
     return [
         EntitySpan(entity, start, end, text[start:end], value)
-        for entity, start, end, value in sorted(kept, key=lambda k: k[1])
+        for entity, start, end, value in ordered
         if entity != "rrn"
     ]
+
+
+def _drop_corrected(
+    text: str, ordered: list[tuple[str, int, int, str]]
+) -> list[tuple[str, int, int, str]]:
+    """Keep only the new value of a correction: "두 통 말고 세 통" is 3, "신당동에서 명동으로" 명동.
+
+    "등본 말고 초본도" adds a document rather than replacing one, so both stay.
+    """
+    dropped: set[int] = set()
+    for index, (entity, _, end, _) in enumerate(ordered):
+        later = next((i for i in range(index + 1, len(ordered)) if ordered[i][0] == entity), None)
+        if later is None:
+            continue
+        between = text[end : ordered[later][1]]
+        adds = _ADDITION_AFTER.match(text, ordered[later][2])
+        if _CORRECTION_BETWEEN.match(between) and not adds:
+            dropped.add(index)
+    return [item for i, item in enumerate(ordered) if i not in dropped]
 
 
 def _numbers_in_run(text: str, run: DigitRun, today: date) -> list[tuple[str, int, int, str]]:

@@ -34,6 +34,9 @@ def test_digit_groups_joined_by_separators_or_fillers_form_one_run(
         "30000원이에요",
         "주민센터 2층",
         "칠십오세",
+        "5천원이요",
+        "천 원이에요",
+        "구십 넘으신 어머니",
     ],
 )
 def test_syllables_inside_words_and_quantities_are_not_digits(text: str) -> None:

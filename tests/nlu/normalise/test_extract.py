@@ -263,3 +263,38 @@ def test_every_contract_entity_has_a_normaliser() -> None:
 def test_an_unknown_entity_or_an_unreadable_span_gives_none() -> None:
     assert normalise("colour", "빨강", TODAY) is None
     assert normalise("phone_number", "전화요", TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("두 통 말고 세 통으로 해 주세요", [("copies", "세 통", "3")]),
+        ("두 통, 아니 세 통", [("copies", "세 통", "3")]),
+        ("두 통에서 세 통으로 바꿔 주세요", [("copies", "세 통", "3")]),
+        ("등본 말고 초본이요", [("document", "초본", "resident_abstract")]),
+        ("신당동에서 명동으로 이사했어요", [("dong", "명동", "명동")]),
+        (
+            "010-1234-5678 아니고 010-1234-5679예요",
+            [("phone_number", "010-1234-5679", "01012345679")],
+        ),
+    ],
+)
+def test_a_correction_keeps_only_the_new_value(
+    text: str, expected: list[tuple[str, str, str]]
+) -> None:
+    assert [(s.entity, s.text, s.value) for s in extract_entities(text, TODAY)] == expected
+
+
+def test_an_addition_is_not_a_correction() -> None:
+    spans = extract_entities("등본 말고 초본도 필요해요", TODAY)
+    assert [s.value for s in spans] == ["resident_copy", "resident_abstract"]
+
+
+def test_two_documents_with_their_own_counts_stay_apart() -> None:
+    spans = extract_entities("등본 두 통하고 초본 한 통", TODAY)
+    assert [(s.entity, s.value) for s in spans] == [
+        ("document", "resident_copy"),
+        ("copies", "2"),
+        ("document", "resident_abstract"),
+        ("copies", "1"),
+    ]

@@ -36,6 +36,12 @@ from nlu.normalise.phone import is_phone_digits, parse_phone
         ("010 일이삼사 5678", "01012345678"),
         ("공일공 1234 오육칠팔", "01012345678"),
         ("공이 일이삼 사오육칠", "021234567"),
+        # four-digit groups read as numbers, as many older callers do
+        ("공일공 천이백삼십사 오천육백칠십팔", "01012345678"),
+        ("공일공에 천이백삼십사에 오천육백칠십팔이에요", "01012345678"),
+        ("공이 구백팔십칠 육천오백사십삼", "029876543"),
+        ("공일공 이천삼 사오육칠", "01020034567"),
+        ("０１０－１２３４－５６７８", "01012345678"),
     ],
 )
 def test_phone_numbers_normalise_to_digits_only(raw: str, digits: str) -> None:
