@@ -8,6 +8,7 @@ or spaced forms ("신당 5동", "신당오동", "신당 제5동").
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -138,10 +139,24 @@ def find_dongs(text: str, dongs: tuple[str, ...] | None = None) -> list[DongMatc
     return sorted(found, key=lambda m: m.start)
 
 
+def district_file() -> Path:
+    """The district file: `MINWON_DISTRICT_FILE` (a path, or a name in `data/district/`).
+
+    Without the variable, `data/district/jung-gu.yml`. The action server reads the same variable.
+    """
+    configured = os.environ.get("MINWON_DISTRICT_FILE")
+    if not configured:
+        return DEFAULT_DISTRICT_FILE
+    path = Path(configured)
+    if not path.is_absolute() and not path.exists():
+        path = DEFAULT_DISTRICT_FILE.parent / configured
+    return path
+
+
 @cache
 def load_default_dongs() -> tuple[str, ...]:
-    """Dongs of the default district file (`data/district/jung-gu.yml`)."""
-    return load_dongs(DEFAULT_DISTRICT_FILE)
+    """Dongs of the configured district file, read once per process."""
+    return load_dongs(district_file())
 
 
 def parse_dong(text: str, dongs: tuple[str, ...] | None = None) -> str | None:

@@ -1,6 +1,15 @@
+from pathlib import Path
+
 import pytest
 
-from nlu.normalise.dongs import find_dongs, load_default_dongs, parse_dong
+from nlu.normalise.dongs import (
+    DEFAULT_DISTRICT_FILE,
+    district_file,
+    find_dongs,
+    load_default_dongs,
+    load_dongs,
+    parse_dong,
+)
 
 
 def test_the_dongs_come_from_the_district_file() -> None:
@@ -79,3 +88,15 @@ def test_a_dong_named_mid_sentence_keeps_its_span() -> None:
 def test_another_district_swaps_the_list_of_dongs() -> None:
     assert parse_dong("역삼동 살아요", ("역삼1동", "역삼동")) == "역삼동"
     assert parse_dong("역삼 일동", ("역삼1동", "역삼동")) == "역삼1동"
+
+
+def test_the_district_file_can_be_configured(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    other = tmp_path / "gangnam-gu.yml"
+    other.write_text("dongs:\n  - 역삼1동\n  - 역삼2동\n", encoding="utf-8")
+    monkeypatch.setenv("MINWON_DISTRICT_FILE", str(other))
+    assert district_file() == other
+    assert load_dongs(district_file()) == ("역삼1동", "역삼2동")
+    monkeypatch.setenv("MINWON_DISTRICT_FILE", "jung-gu.yml")
+    assert district_file() == DEFAULT_DISTRICT_FILE
