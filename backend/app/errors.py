@@ -11,8 +11,7 @@ Services raise these, never HTTP exceptions; `api/problems.py` maps each to
     ├── DeliveryNotEligible, DocumentNotDeliverable, WrongDong
     ├── BusinessUnknown, BulkDocumentNotAllowed, BulkQuotaExceeded
     ├── TicketNotFound, TicketNotTakeable
-    ├── IdempotencyConflict
-    └── SmsUnavailable
+    └── IdempotencyConflict
 """
 
 from __future__ import annotations
@@ -280,11 +279,3 @@ class TicketStateConflict(DomainError):
     code = "ticket_state_conflict"
     status = 409
     title = "Ticket is not in a state that allows this"
-
-
-class SmsUnavailable(DomainError):
-    """Raised when the SMS gateway did not take the code; the resident may try again later."""
-
-    code = "sms_unavailable"
-    status = 503
-    title = "SMS gateway unavailable"

@@ -17,7 +17,10 @@ from typing import Any
 
 _RRN = re.compile(r"\d{6}-?[1-8]\d{6}")
 _PHONE = re.compile(r"01[016789]-?\d{3,4}-?\d{4}")
-_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
+_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "color_message",  # uvicorn's ANSI-coloured copy of the message
+}
 
 
 def redact(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -50,6 +51,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        runtime.sms.close()
         runtime.engine.dispose()
 
     app = FastAPI(
@@ -81,8 +83,13 @@ def app_factory() -> FastAPI:
     return create_app()
 
 
+@functools.cache
+def _default_app() -> FastAPI:
+    return create_app()
+
+
 def __getattr__(name: str) -> FastAPI:
     # `uvicorn app.main:app` works without building the app at import time in tests.
     if name == "app":
-        return create_app()
+        return _default_app()
     raise AttributeError(name)

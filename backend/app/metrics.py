@@ -19,3 +19,4 @@ BULK_RESERVATIONS = Counter(
     "minwon_bulk_reservations_total", "Bulk reservations by outcome", ["outcome"]
 )
 PROBLEMS = Counter("minwon_problems_total", "Problem answers by code", ["code"])
+SMS_SENT = Counter("minwon_sms_total", "SMS handed to the gateway", ["gateway", "outcome"])

@@ -29,7 +29,7 @@ class Runtime:
     clock: Clock = field(default=system_clock)
 
 
-def build_sms_gateway(settings: Settings) -> SmsGateway:
+def build_sms_gateway(settings: Settings, sessions: sessionmaker[Session]) -> SmsGateway:
     if settings.sms_gateway == "http":
         if not settings.sms_http_url or settings.sms_http_key is None:
             raise ValueError(
@@ -42,7 +42,7 @@ def build_sms_gateway(settings: Settings) -> SmsGateway:
             settings.sms_http_sender,
             client,
         )
-    return OutboxGateway()
+    return OutboxGateway(sessions)
 
 
 def build_runtime(settings: Settings, clock: Clock = system_clock) -> Runtime:
@@ -58,13 +58,6 @@ def build_runtime(settings: Settings, clock: Clock = system_clock) -> Runtime:
         sms_rate_limit_window_s=settings.sms_rate_limit_window_s,
         token_ttl_s=settings.identity_token_ttl_s,
     )
-    return Runtime(
-        settings,
-        district,
-        engine,
-        make_session_factory(engine),
-        build_sms_gateway(settings),
-        SqlRegistry(),
-        policy,
-        clock,
-    )
+    sessions = make_session_factory(engine)
+    sms = build_sms_gateway(settings, sessions)
+    return Runtime(settings, district, engine, sessions, sms, SqlRegistry(), policy, clock)

@@ -32,9 +32,8 @@ def _as_date(value: object) -> date:
 
 
 def seed_residents(session: Session, rows: list[dict[str, Any]]) -> int:
-    existing = set(
-        session.execute(select(Resident.name, Resident.birth_date, Resident.phone)).all()
-    )
+    present = session.execute(select(Resident.name, Resident.birth_date, Resident.phone)).all()
+    existing: set[tuple[str, date, str]] = {(n, b, p) for n, b, p in present}
     added = 0
     for row in rows:
         key = (normalise_name(row["name"]), _as_date(row["birth_date"]), str(row["phone"]))

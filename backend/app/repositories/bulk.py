@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -44,7 +45,8 @@ class BulkRepo:
             )
             .values(used=BulkDayCounter.used + count)
         )
-        return self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        result = cast(CursorResult[Any], self.session.execute(stmt))
+        return result.rowcount == 1
 
     def used(self, business_id: int, day: date) -> int:
         stmt = select(BulkDayCounter.used).where(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.models import IdentityChallenge, IdentityToken
@@ -17,6 +18,16 @@ class IdentityRepo:
     def add_challenge(self, challenge: IdentityChallenge) -> None:
         self.session.add(challenge)
         self.session.flush()
+
+    def lock_phone_key(self, phone_key: str) -> None:
+        """Serialise challenges for one phone, so concurrent sends cannot pass the rate limit.
+
+        PostgreSQL: a transaction-scoped advisory lock keyed by the phone key. SQLite already
+        serialises writers (BEGIN IMMEDIATE).
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = int(phone_key[:15], 16)  # 60 bits: fits PostgreSQL's bigint
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def challenges_since(self, *, phone_key: str, since: datetime) -> tuple[int, datetime | None]:
         """Count challenges for a phone key since `since`; also the oldest one's time."""
@@ -45,7 +56,8 @@ class IdentityRepo:
             .where(IdentityChallenge.id == challenge_id, IdentityChallenge.status == expected)
             .values(status=new)
         )
-        return self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        result = cast(CursorResult[Any], self.session.execute(stmt))
+        return result.rowcount == 1
 
     def add_token(self, token: IdentityToken) -> None:
         self.session.add(token)

@@ -1,4 +1,4 @@
-"""Bulk reservations at the district office's dedicated counter (대량 발급 전담창구)."""
+"""Bulk reservations at the district office's dedicated bulk-issuance counter."""
 
 from __future__ import annotations
 

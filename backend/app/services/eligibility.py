@@ -11,7 +11,7 @@ _AGE_RULE = re.compile(r"^age_(\d+)_or_over$")
 
 
 def age_on(birth_date: date, today: date) -> int:
-    """Full years (만 나이) on `today`; a 29 February birthday counts from 1 March."""
+    """Full years (the international age) on `today`; a 29 February birthday counts from 1 March."""
     had_birthday = (today.month, today.day) >= (birth_date.month, birth_date.day)
     return today.year - birth_date.year - (0 if had_birthday else 1)
 

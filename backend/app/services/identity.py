@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.adapters.registry import Registry
-from app.adapters.sms import SmsGateway, SmsSendFailed
+from app.adapters.sms import SmsGateway
 from app.errors import (
     ChallengeNotFound,
     IdentityInvalid,
@@ -21,7 +21,6 @@ from app.errors import (
     OtpLocked,
     OtpWrong,
     SmsRateLimited,
-    SmsUnavailable,
 )
 from app.keyed_hash import hashes_match, keyed_hash, new_token
 from app.messages import render
@@ -93,35 +92,34 @@ def start_challenge(
 
     Raises:
         SmsRateLimited: too many challenges for this phone in the window.
-        SmsUnavailable: the gateway refused the message.
     """
     key = phone_key(policy, phone)
     window_start = now - timedelta(seconds=policy.sms_rate_limit_window_s)
-    try:
-        with store.transaction():
-            count, oldest = store.identity.challenges_since(phone_key=key, since=window_start)
-            if count >= policy.sms_rate_limit_count:
-                retry_at = (oldest or now) + timedelta(seconds=policy.sms_rate_limit_window_s)
-                raise SmsRateLimited(max(1, int((retry_at - now).total_seconds()) + 1))
-            resident = registry.find(store.session, name=name, birth_date=birth_date, phone=phone)
-            challenge_id = secrets.token_urlsafe(24)
-            code = f"{secrets.randbelow(10**6):06d}"
-            challenge = IdentityChallenge(
-                id=challenge_id,
-                conversation_id=conversation_id,
-                resident_id=resident.id if resident else None,
-                phone_key=key,
-                code_hash=_code_hash(policy, challenge_id, code),
-                failed_tries=0,
-                status="open",
-                created_at=now,
-                expires_at=now + timedelta(seconds=policy.otp_ttl_s),
-            )
-            store.identity.add_challenge(challenge)
-            if resident is not None:
-                sms.send(store.session, resident.phone, render("sms_otp", code=code), now)
-    except SmsSendFailed as e:
-        raise SmsUnavailable("sms gateway failed") from e
+    with store.transaction():
+        store.identity.lock_phone_key(key)
+        count, oldest = store.identity.challenges_since(phone_key=key, since=window_start)
+        if count >= policy.sms_rate_limit_count:
+            retry_at = (oldest or now) + timedelta(seconds=policy.sms_rate_limit_window_s)
+            raise SmsRateLimited(max(1, int((retry_at - now).total_seconds()) + 1))
+        resident = registry.find(store.session, name=name, birth_date=birth_date, phone=phone)
+        challenge_id = secrets.token_urlsafe(24)
+        code = f"{secrets.randbelow(10**6):06d}"
+        challenge = IdentityChallenge(
+            id=challenge_id,
+            conversation_id=conversation_id,
+            resident_id=resident.id if resident else None,
+            phone_key=key,
+            code_hash=_code_hash(policy, challenge_id, code),
+            failed_tries=0,
+            status="open",
+            created_at=now,
+            expires_at=now + timedelta(seconds=policy.otp_ttl_s),
+        )
+        store.identity.add_challenge(challenge)
+    # Sent after the commit: the code is verifiable before it can arrive. Only the phone on
+    # record ever receives a code.
+    if resident is not None:
+        sms.send(resident.phone, render("sms_otp", code=code), now)
     logger.info("identity_challenge_started", extra={"conversation_id": conversation_id})
     return ChallengeStarted(challenge_id, challenge.expires_at, mask_phone(phone))
 

@@ -14,7 +14,7 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_address(address: str) -> str:
-    """Keep the road name, hide the building number: `... 다산로 101` -> `... 다산로 ***`."""
+    """Keep the road name, hide the building number: `... Dasan-ro 101` -> `... Dasan-ro ***`."""
     parts = address.split()
     if len(parts) > 1:
         parts[-1] = re.sub(r"\w", "*", parts[-1])
