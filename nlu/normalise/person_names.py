@@ -104,7 +104,7 @@ _COPULA_WORDS = re.compile(
 )
 _NAME_CUE = re.compile(
     r"(?:이름|성함|성명|신청자|신청인|본인|(?:받는|받으실|받으시는)\s*(?:사람|분))"
-    r"\s*(?:은|는|이|가|:|이요)?\s*$"
+    r"\s*(?:은|는|이|가|:|이요|요)?\s*[?:.,!~]*\s*$"
 )
 _SELF_CUE = re.compile(r"(?:^|[\s,.])(?:저는|전|저|제가|나는|난|내가|나|본인은)\s*$")
 # A bare first word followed by these is still an answer: "고은비 맞아요", "홍길순 할머니".
@@ -114,7 +114,9 @@ _AFTER_BARE_NAME = re.compile(
 )
 _NAMED_AS = re.compile(r"^\s*이름")
 _SAYS_CALLED = re.compile(r"^\s*(?:합니다|해요|하는데요|하고요|하구요|합니당|하옵니다)")
-_FILLERS = re.compile(r"^(?:\s*(?:네|예|아|음|어|저기요|여보세요)[\s,.]+)+")
+_FILLERS = re.compile(
+    r"^(?:\s*(?:(?:네|예|아|음|어|응|그)+|저기요|여보세요|아이고|어머|맞아요|그러니까)[\s,.!~?]+)+"
+)
 # Syllables that end sentences or mark grammar; a name does not contain them.
 _NON_NAME_SYLLABLES = frozenset(
     "요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해님씨게갈려됐워파케랬냈왔갔셨렸줬봤헤뇽"

@@ -58,6 +58,12 @@ from nlu.normalise.person_names import find_person_names, parse_person_name
         ("받는 사람은 변상훈이에요", "변상훈"),
         ("한순자 천구백삼십팔년 칠월 칠일생이요", "한순자"),
         ("김지유요", "김지유"),
+        ("이름이요? 김영희요", "김영희"),
+        ("네네 김영희요", "김영희"),
+        ("아이고 정순자여", "정순자"),
+        ("그 저 김영희인데요", "김영희"),
+        ("저희 어머니 성함은 정순자세요", "정순자"),
+        ("음 음 박서연이요", "박서연"),
     ],
 )
 def test_names_are_taken_as_written_without_their_endings(text: str, name: str) -> None:
