@@ -15,10 +15,11 @@ class OutboxRepo:
         self.session = session
 
     def for_phone(self, phone: str, *, limit: int = 50) -> Sequence[SmsOutbox]:
+        """The newest `limit` messages to `phone`, oldest first (so `[-1]` is the latest)."""
         stmt = (
             select(SmsOutbox)
             .where(SmsOutbox.to_phone == phone)
-            .order_by(SmsOutbox.sent_at, SmsOutbox.id)
+            .order_by(SmsOutbox.id.desc())
             .limit(limit)
         )
-        return self.session.scalars(stmt).all()
+        return list(reversed(self.session.scalars(stmt).all()))

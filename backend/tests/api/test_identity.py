@@ -201,3 +201,17 @@ def test_resident_endpoint_needs_an_identity_token(client: TestClient) -> None:
     answer = client.get("/api/v1/residents/me", headers=SERVICE)
     assert answer.status_code == 401
     assert answer.json()["code"] == "identity_required"
+
+
+def test_outbox_ends_with_the_newest_message_even_after_many(
+    client: TestClient, clock: MutableClock
+) -> None:
+    for _ in range(12):  # more than the window's limit: spread over time
+        for _ in range(5):
+            assert start(client, LEE).status_code == 201
+        clock.advance(minutes=11)
+    messages = client.get("/dev/sms-outbox", params={"phone": LEE["phone"]}).json()
+    assert len(messages) == 50
+    started = start(client, LEE)
+    code = last_code(client, LEE["phone"])
+    assert verify(client, started.json()["challenge_id"], code).status_code == 200
