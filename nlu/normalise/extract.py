@@ -114,9 +114,11 @@ def extract_entities(text: str, today: date) -> list[EntitySpan]:
 def _resolve(text: str, found: list[tuple[str, int, int, str]]) -> list[EntitySpan]:
     ranked = sorted(found, key=lambda f: (-_PRIORITY[f[0]], -(f[2] - f[1]), f[1]))
     kept: list[tuple[str, int, int, str]] = []
+    taken = [False] * (len(text) + 1)
     for item in ranked:
-        if all(item[2] <= k[1] or k[2] <= item[1] for k in kept):
+        if not any(taken[item[1] : item[2]]):
             kept.append(item)
+            taken[item[1] : item[2]] = [True] * (item[2] - item[1])
     ordered = _drop_corrected(text, sorted(kept, key=lambda k: k[1]))
     return [
         EntitySpan(entity, start, end, text[start:end], value)

@@ -122,6 +122,7 @@ _NON_NAME_SYLLABLES = frozenset(
     "요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해님씨게갈려됐워파케랬냈왔갔셨렸줬봤헤뇽"
 )
 _MIN_NAME, _USUAL_NAME, _MAX_NAME = 2, 3, 4
+_CUE_WINDOW = 40
 # A name may also follow another answer in the same message: after a birth date ("...생"), a
 # number or a date ("...9일 정순자요"), or a clause closed by "요" / "고" / a comma.
 _AFTER_ANSWER = re.compile(r"(?:생|일|\d|요|고|,)\s*$")
@@ -209,7 +210,7 @@ def find_person_names(text: str) -> list[tuple[int, int, str]]:
 def _name_in_context(
     text: str, start: int, end: int, word: str, following: str, *, is_first: bool
 ) -> str | None:
-    before = text[:start]
+    before = text[max(0, start - _CUE_WINDOW) : start]  # cues sit right before the name
     called = (word.endswith(("라고", "이라고")) and _SAYS_CALLED.match(following)) or (
         word.endswith(("라는", "이라는")) and _NAMED_AS.match(following)
     )

@@ -1,3 +1,5 @@
+import random
+
 import pytest
 
 from nlu.pii import (
@@ -204,3 +206,13 @@ def test_masked_rrn_spans_point_at_the_masks() -> None:
     assert find_masked_rrns(masked) == [(0, 14), (19, 33)]
     back = mask_rrn("주민번호 뒷자리 1234567")
     assert find_masked_rrns(back) == [(9, 16)]
+
+
+def test_masking_never_changes_the_length_of_any_input() -> None:
+    alphabet = list("공영일이삼사오육칠팔구0123456789 -._에다시주민번호뒷자리*")
+    rng = random.Random(11)
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert len(mask_rrn(text)) == len(text)
+        assert len(redact_for_logs(text)) == len(text)
+        assert not has_rrn(mask_rrn(text))

@@ -1,3 +1,4 @@
+import random
 from datetime import date
 
 import pytest
@@ -298,3 +299,16 @@ def test_two_documents_with_their_own_counts_stay_apart() -> None:
         ("document", "resident_abstract"),
         ("copies", "1"),
     ]
+
+
+def test_spans_point_into_the_original_text_for_any_input() -> None:
+    alphabet = list(
+        "공영일이삼사오육십백천0123456789 -.,에다시통장부건년월생요이씨김박신당동명등본초인감"
+    )
+    rng = random.Random(7)
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        for span in extract_entities(text, TODAY):
+            assert text[span.start : span.end] == span.text
+            assert span.entity in ENTITIES
+            assert span.value
