@@ -177,3 +177,7 @@ class OutboxMessage(BaseModel):
     to: str
     text: str
     sent_at: datetime
+
+
+class OrderStatusRequest(StrictBody):
+    status: Literal["issued", "ready_for_pickup", "picked_up"]

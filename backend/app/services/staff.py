@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "deliveries": frozenset({"dong_courier", "supervisor"}),
     "care_cases": frozenset({"supervisor"}),
     "bulk_queue": frozenset({"counter", "supervisor"}),
+    "counter_orders": frozenset({"counter", "supervisor"}),
 }
 
 

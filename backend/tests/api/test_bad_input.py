@@ -210,6 +210,7 @@ ENDPOINTS = [
     ("GET", "/api/v1/staff/deliveries"),
     ("POST", "/api/v1/staff/deliveries/{p}/status"),
     ("POST", "/api/v1/staff/tickets/{p}/take"),
+    ("POST", "/api/v1/staff/orders/{p}/status"),
     ("GET", "/dev/sms-outbox"),
 ]
 _header_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40)

@@ -190,3 +190,32 @@ def test_staff_token_expires(client: TestClient, clock) -> None:  # type: ignore
     counter = login(client, "counter1")
     clock.advance(hours=8)
     assert client.get(f"{STAFF}/tickets", headers=counter).status_code == 401
+
+
+def test_counter_moves_a_counter_order_to_pickup(client: TestClient, confirm: ConfirmFn) -> None:
+    headers = confirm(KIM)
+    answer = client.post(
+        "/api/v1/orders",
+        headers={**headers, "Idempotency-Key": "c1"},
+        json={
+            "conversation_id": "conv-1",
+            "document": "resident_copy",
+            "copies": 1,
+            "method": "counter",
+        },
+    )
+    number = answer.json()["order_id"]
+    counter = login(client, "counter1")
+    url = f"{STAFF}/orders/{number}/status"
+    assert client.post(url, headers=counter, json={"status": "picked_up"}).status_code == 409
+    for status in ("issued", "ready_for_pickup"):
+        moved = client.post(url, headers=counter, json={"status": status})
+        assert moved.status_code == 200
+        assert moved.json()["status"] == status
+    assert client.get(f"/api/v1/orders/{number}", headers=SERVICE).json()["status"] == (
+        "ready_for_pickup"
+    )
+    cancel = client.post(f"/api/v1/orders/{number}/cancel", headers=headers)
+    assert cancel.json()["code"] == "order_not_cancellable"
+    courier = login(client, "courier-sindang")
+    assert client.post(url, headers=courier, json={"status": "picked_up"}).status_code == 403

@@ -9,8 +9,13 @@ from fastapi import APIRouter, Query
 from app.api.deps import DistrictDep, NowDep, RuntimeDep, StaffDep, StoreDep
 from app.clock import SEOUL
 from app.models import HandoffTicket, Order
-from app.schemas import DeliveryStatusRequest, StaffLoginRequest, StaffLoginResponse
-from app.services import delivery, handoff
+from app.schemas import (
+    DeliveryStatusRequest,
+    OrderStatusRequest,
+    StaffLoginRequest,
+    StaffLoginResponse,
+)
+from app.services import delivery, fulfilment, handoff
 from app.services.bulk import daily_limit, seoul_day
 from app.services.masking import mask_address
 from app.services.staff import login, require
@@ -177,4 +182,23 @@ def bulk_today(
             }
             for r, b in rows
         ],
+    }
+
+
+@router.post(
+    "/orders/{order_id}/status",
+    summary="Move a kiosk, counter or online order on: issued, ready_for_pickup, picked_up",
+)
+def order_status(
+    order_id: str, body: OrderStatusRequest, staff: StaffDep, store: StoreDep, now: NowDep
+) -> dict[str, Any]:
+    require(staff, "counter_orders")
+    order = fulfilment.advance_order(
+        store, staff, order_number=order_id, status=body.status, now=now
+    )
+    return {
+        "order_id": order.order_number,
+        "method": order.method,
+        "status": order.status,
+        "updated_at": order.updated_at.astimezone(SEOUL),
     }
