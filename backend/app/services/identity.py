@@ -116,6 +116,15 @@ def start_challenge(
             expires_at=now + timedelta(seconds=policy.otp_ttl_s),
         )
         store.identity.add_challenge(challenge)
+        # The same row whether or not the person matched: the audit log must not tell either.
+        store.audit.record(
+            actor="resident_channel",
+            action="identity_challenge_started",
+            entity_type="identity_challenge",
+            entity_id=challenge_id,
+            at=now,
+            detail={"conversation_id": conversation_id},
+        )
     # Sent after the commit: the code is verifiable before it can arrive. Only the phone on
     # record ever receives a code.
     if resident is not None:
@@ -191,6 +200,14 @@ def verify_challenge(
                 )
                 refusal = OtpLocked("too many wrong codes")
             else:
+                store.audit.record(
+                    actor="resident_channel",
+                    action="identity_code_wrong",
+                    entity_type="identity_challenge",
+                    entity_id=challenge.id,
+                    at=now,
+                    detail={"failed_tries": failed, "conversation_id": conversation_id},
+                )
                 refusal = OtpWrong(tries_left=policy.max_tries - failed)
     if refusal is not None:
         logger.info(

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.models import IdentityChallenge, IdentityToken, SmsOutbox
+from app.models import AuditLog, IdentityChallenge, IdentityToken, SmsOutbox
 from app.runtime import Runtime
 from tests.conftest import KIM, LEE, SERVICE, ConfirmFn, MutableClock, last_code
 
@@ -215,3 +215,26 @@ def test_outbox_ends_with_the_newest_message_even_after_many(
     started = start(client, LEE)
     code = last_code(client, LEE["phone"])
     assert verify(client, started.json()["challenge_id"], code).status_code == 200
+
+
+def test_challenges_and_wrong_codes_are_audited_alike_for_strangers(
+    client: TestClient, runtime: Runtime
+) -> None:
+    long_conversation = "c" * 200
+    known = start(client, KIM, conversation_id=long_conversation).json()["challenge_id"]
+    stranger = start(client, {**KIM, "name": "김철수"}, conversation_id="x").json()["challenge_id"]
+    verify(
+        client,
+        known,
+        "000000" if last_code(client, KIM["phone"]) != "000000" else "111111",
+        conversation_id=long_conversation,
+    )
+    with runtime.sessions() as s:
+        rows = s.scalars(select(AuditLog).order_by(AuditLog.id)).all()
+        by_entity = {(r.entity_id, r.action): r for r in rows}
+    assert by_entity[(known, "identity_challenge_started")].actor == "resident_channel"
+    assert by_entity[(stranger, "identity_challenge_started")].actor == "resident_channel"
+    assert by_entity[(known, "identity_code_wrong")].detail == {
+        "failed_tries": 1,
+        "conversation_id": long_conversation,
+    }
