@@ -60,6 +60,17 @@ _ENDINGS: tuple[str, ...] = tuple(
             "이거든요",
             "거든요",
             "이랍니다",
+            "라요",
+            "이라요",
+            "임다",
+            "입니당",
+            "임니다",
+            "이에용",
+            "예용",
+            "에용",
+            "이애요",
+            "애요",
+            "이예용",
             "이",
             "이에여",
             "에여",
@@ -106,7 +117,12 @@ _NAME_CUE = re.compile(
     r"(?:이름|성함|성명|신청자|신청인|본인|(?:받는|받으실|받으시는)\s*(?:사람|분))"
     r"\s*(?:은|는|이|가|:|이요|요)?\s*[?:.,!~]*\s*$"
 )
-_SELF_CUE = re.compile(r"(?:^|[\s,.])(?:저는|전|저|제가|나는|난|내가|나|본인은)\s*$")
+_SELF_CUE = re.compile(
+    r"(?:^|[\s,.])(?:저는|전|저|제가|나는|난|내가|나|본인은"
+    # A relative the resident speaks for: "어머니가 정순자인데 대신 떼려고요".
+    r"|(?:어머니|어머님|아버지|아버님|엄마|아빠|남편|아내|집사람|와이프|할머니|할아버지|아들|딸"
+    r"|모친|부친|시어머니|장모님|동생|언니|누나|오빠|형)(?:은|는|이|가|께서|분은)?)\s*$"
+)
 # A bare first word followed by these is still an answer: "고은비 맞아요", "홍길순 할머니".
 _AFTER_BARE_NAME = re.compile(
     r"^(?:맞|씨|님|할머니|할아버지|어르신|어머니|아버지|이름으로|명의로|[0-9]"
@@ -119,13 +135,13 @@ _FILLERS = re.compile(
 )
 # Syllables that end sentences or mark grammar; a name does not contain them.
 _NON_NAME_SYLLABLES = frozenset(
-    "요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해님씨게갈려됐워파케랬냈왔갔셨렸줬봤헤뇽"
+    "요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해님씨게갈려됐워파케랬냈왔갔셨렸줬봤헤뇽났"
 )
 _MIN_NAME, _USUAL_NAME, _MAX_NAME = 2, 3, 4
 _CUE_WINDOW = 40
 # A name may also follow another answer in the same message: after a birth date ("...생"), a
 # number or a date ("...9일 정순자요"), or a clause closed by "요" / "고" / a comma.
-_AFTER_ANSWER = re.compile(r"(?:생|일|\d|요|고|,)\s*$")
+_AFTER_ANSWER = re.compile(r"(?:생|\d|(?:^|\s)[공영일이삼사오육칠팔구]+|요|고|,)\s*$")
 _ANSWER_ENDINGS = (
     "이고요",
     "고요",
@@ -234,10 +250,10 @@ def _name_in_context(
             return name
     if word.endswith(("씨", "님")) or following.startswith(("씨", "님")):
         return split_name(word, cued=False)
-    if _AFTER_ANSWER.search(before) and word.endswith(_ANSWER_ENDINGS):
-        # "오십년 삼월 이일생 김영희요": the name comes after another answer.
+    if _AFTER_ANSWER.search(before) and (word.endswith(_ANSWER_ENDINGS) or not following):
+        # "오십년 삼월 이일생 김영희요", "공일공 ... 오육칠팔 김영희": after another answer.
         name = split_name(word, cued=False)
-        return name if name != word else None
+        return name if name != word or not following else None
     return None
 
 

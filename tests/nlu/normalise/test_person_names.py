@@ -64,6 +64,15 @@ from nlu.normalise.person_names import find_person_names, parse_person_name
         ("그 저 김영희인데요", "김영희"),
         ("저희 어머니 성함은 정순자세요", "정순자"),
         ("음 음 박서연이요", "박서연"),
+        ("공일공 일이삼사 오육칠팔 김영희", "김영희"),
+        ("010-1234-5678 김영희예요", "김영희"),
+        ("제 어머니가 정순자인데 대신 떼려고요", "정순자"),
+        ("아들이 이민준이고요", "이민준"),
+        ("김영희라요", "김영희"),
+        ("박서연임다", "박서연"),
+        ("이민준이에용", "이민준"),
+        ("나 김영희", "김영희"),
+        ("ㅇㅇ 김영희", "김영희"),
     ],
 )
 def test_names_are_taken_as_written_without_their_endings(text: str, name: str) -> None:
@@ -122,6 +131,11 @@ def test_names_are_taken_as_written_without_their_endings(text: str, name: str) 
         "변호사 사무실인데 초본 열다섯 건",
         "길고양이 밥 주는 거 민원 넣을래요",
         "2천원이에요?",
+        "어머니가 등본이 필요해서요",
+        "남편이 신당동에 살아요",
+        "남편이 정말 바빠서요",
+        "엄마가 오늘 못 와요",
+        "여권 유효기간이 지났어요",
     ],
 )
 def test_ordinary_words_starting_with_a_surname_syllable_are_not_names(text: str) -> None:
