@@ -141,7 +141,7 @@ _MIN_NAME, _USUAL_NAME, _MAX_NAME = 2, 3, 4
 _CUE_WINDOW = 40
 # A name may also follow another answer in the same message: after a birth date ("...생"), a
 # number or a date ("...9일 정순자요"), or a clause closed by "요" / "고" / a comma.
-_AFTER_ANSWER = re.compile(r"(?:생|\d|(?:^|\s)[공영일이삼사오육칠팔구]+|요|고|,)\s*$")
+_AFTER_ANSWER = re.compile(r"(?:생|일|\d|(?:^|\s)[공영일이삼사오육칠팔구]+|요|고|,)\s*$")
 _ANSWER_ENDINGS = (
     "이고요",
     "고요",
