@@ -50,6 +50,22 @@ def base_env() -> dict[str, str]:
     return env
 
 
+CHANNEL_ENV_DEFAULTS = (
+    "MINWON_KAKAO_SECRET", "MINWON_KAKAO_BOT_IDS", "MINWON_TELEGRAM_SECRET",
+    "MINWON_TELEGRAM_BASE_URL", "MINWON_TELEGRAM_WEBHOOK_URL",
+)
+
+
+def write_credentials(var_dir: Path, env: dict[str, str]) -> Path:
+    """credentials.yml, plus the Telegram block when a Telegram token is configured."""
+    text = (ROOT / "credentials.yml").read_text(encoding="utf-8")
+    if env.get("MINWON_TELEGRAM_TOKEN"):
+        text += "\n" + (ROOT / "credentials.telegram.yml").read_text(encoding="utf-8")
+    path = var_dir / "credentials.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def system_specs(
     model: Path,
     ports: Ports,
@@ -77,6 +93,7 @@ def system_specs(
         "MINWON_RASA_TOKEN": rasa_token,
     }
     rasa_env = {
+        **{name: "" for name in CHANNEL_ENV_DEFAULTS},
         **common,
         "PYTHONPATH": str(ROOT),
         "MINWON_BACKEND_URL": backend_url,
@@ -95,7 +112,7 @@ def system_specs(
         ProcessSpec(
             "rasa",
             [str(RASA_PY), "-m", "rasa", "run", "--model", str(model), "--enable-api",
-             "--auth-token", rasa_token, "--credentials", str(ROOT / "credentials.yml"),
+             "--auth-token", rasa_token, "--credentials", str(write_credentials(var_dir, rasa_env)),
              "--endpoints", str(ROOT / "endpoints.yml"), "--interface", "127.0.0.1",
              "--port", str(ports.rasa), "--log-file", str(log_dir / "rasa.log")],
             ROOT, rasa_env, f"http://127.0.0.1:{ports.rasa}/"),

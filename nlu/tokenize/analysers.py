@@ -90,9 +90,15 @@ class _Analyser:
 
 
 def _kiwi() -> Callable[[str], list[tuple[int, int, str]]]:
+    import warnings
+
     from kiwipiepy import Kiwi
 
-    kiwi = Kiwi(num_workers=0)
+    with warnings.catch_warnings():
+        # One thread on purpose (Rasa parses one message at a time per process); kiwipiepy warns
+        # that 0 meant "all cores" before 0.21.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        kiwi = Kiwi(num_workers=0)
 
     def run(text: str) -> list[tuple[int, int, str]]:
         return [(t.start, t.start + t.len, t.form) for t in kiwi.tokenize(text)]
