@@ -49,6 +49,8 @@ ENTITIES: tuple[str, ...] = (
 _CUE_WINDOW = 24
 _BIRTH_CUE_BEFORE = re.compile(r"생년\s*월일|생년|생일|태어|출생|앞\s*자리|주민\s*번호\s*앞|나이")
 _BIRTH_CUE_AFTER = re.compile(r"^\s*(?:년\s*)?생(?![각활])")
+_PHONE_CUE = re.compile(r"전화|휴대폰|핸드폰|폰\s*번호|연락처|연락|문자\s*받")
+_BUSINESS_CUE = re.compile(r"사업자|사업장|등록\s*번호|회사|법인")
 _OTP_CUE = re.compile(r"인증|코드|문자|오티피|otp|OTP|보안|확인\s*번호|번호|숫자")
 _ORDER_CUE = re.compile(r"신청\s*번호|접수\s*번호|주문\s*번호|조회|신청한|접수|처리")
 _OTP_DIGITS = 6
@@ -184,6 +186,9 @@ def _judge(
     if digits.startswith("0") and len(digits) >= _SHORTEST_PHONE:
         return ("phone_number", start, end, digits) if is_phone_digits(digits) else None
     if len(digits) == _BUSINESS_DIGITS:
+        # "전화번호 10 1234 5678": a mobile number that lost its leading 0.
+        if is_phone_digits("0" + digits) and _nearer_cue(text, start, _PHONE_CUE, _BUSINESS_CUE):
+            return ("phone_number", start, end, "0" + digits)
         return ("business_number", start, end, digits)
     if len(digits) == _ORDER_DIGITS:
         born = digits_to_birth_date(digits, today)
@@ -203,6 +208,14 @@ def _nearest(pattern: re.Pattern[str], text: str, start: int, end: int) -> int |
     window_start = max(0, start - _CUE_WINDOW)
     before = [start - m.end() for m in pattern.finditer(text, window_start, start)]
     return min(before) if before else None
+
+
+def _nearer_cue(text: str, start: int, cue: re.Pattern[str], rival: re.Pattern[str]) -> bool:
+    near = _nearest(cue, text, start, start)
+    if near is None:
+        return False
+    other = _nearest(rival, text, start, start)
+    return other is None or near < other
 
 
 def _nearer_birth_cue(text: str, start: int, end: int, rival: re.Pattern[str]) -> bool:
