@@ -24,7 +24,7 @@ _BACK_HALF_CUE = re.compile(r"뒷\s*자리|뒷\s*번호|뒤\s*자리|뒷\s*부�
 _BACK_HALF_WINDOW = 16
 _MASKED_BACK_HALF = re.compile(r"(?<!\*)(?P<stars>\*{7})(?!\*)")
 # Thirteen mask characters with the separators a masked RRN may keep between them.
-MASK_PATTERN = re.compile(r"\*(?:(?:[\s\-\u2010-\u2015\uff0d.,·ㆍ~_/]|에|의|다시)*\*){12}")
+MASK_PATTERN = re.compile(r"\*(?:(?:[\s\-\u2010-\u2015\uff0d.,·ㆍ~_/ㅡ]|에|의|다시)*\*){12}")
 
 
 def find_rrns(text: str) -> list[tuple[int, int]]:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from nlu.normalise.spoken_digits import DIGIT_BY_SYLLABLE, sino_number
 
-_JOINER = re.compile(r"(?:[ \t\u00a0\-\u2010-\u2015\uff0d.,·ㆍ~_/]|에|의|다시)+")
+# "ㅡ" (the vowel key) is typed as a dash on Korean keyboards: "010ㅡ1234ㅡ5678".
+_JOINER = re.compile(r"(?:[ \t\u00a0\-\u2010-\u2015\uff0d.,·ㆍ~_/ㅡ]|에|의|다시)+")
 # Full-width digits come from some phone keyboards and input methods.
 _FULL_WIDTH_DIGITS = {chr(0xFF10 + n): str(n) for n in range(10)}
 _MAX_JOINER_CHARS = 6

@@ -42,6 +42,7 @@ from nlu.normalise.phone import is_phone_digits, parse_phone
         ("공이 구백팔십칠 육천오백사십삼", "029876543"),
         ("공일공 이천삼 사오육칠", "01020034567"),
         ("０１０－１２３４－５６７８", "01012345678"),
+        ("010ㅡ1234ㅡ5678", "01012345678"),
     ],
 )
 def test_phone_numbers_normalise_to_digits_only(raw: str, digits: str) -> None:
