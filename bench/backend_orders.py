@@ -226,6 +226,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
+    load_before = round(os.getloadavg()[0], 2)
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="minwon-bench-") as tmp:
         workdir = Path(tmp)
@@ -254,7 +255,12 @@ def main() -> None:
             f"{r['identity_confirm_s']} s)"
         )
     meta = {
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            # The machine may be shared: the 1-minute load average says how busy it was.
+            "load_average_1m": {"before": load_before, "after": round(os.getloadavg()[0], 2)},
+        },
         "server": "python -m app (uvicorn, 1 process), profile bench, 127.0.0.1",
         "note": "PostgreSQL cluster runs with fsync=off (throwaway test cluster)",
         "results": summary,
@@ -263,9 +269,7 @@ def main() -> None:
         json.dumps(meta, indent=2) + "\n", encoding="utf-8"
     )
     plot(results, RESULTS / "backend_orders.png")
-    print(
-        f"wrote {RESULTS / 'backend_orders.json'} and backend_orders.png"
-    )
+    print(f"wrote {RESULTS / 'backend_orders.json'} and backend_orders.png")
 
 
 if __name__ == "__main__":
