@@ -20,7 +20,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from app.clock import SEOUL
-from app.db import make_engine
 from app.main import create_app, prepare_database
 from app.runtime import Runtime, build_runtime
 from app.settings import Settings
@@ -171,7 +170,3 @@ def confirm(client: TestClient) -> ConfirmFn:
         return {**SERVICE, "X-Identity-Token": verified.json()["identity_token"]}
 
     return _confirm
-
-
-def new_engine(url: str):  # type: ignore[no-untyped-def]
-    return make_engine(url)

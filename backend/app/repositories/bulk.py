@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -74,8 +74,7 @@ class BulkRepo:
         return [(r, b) for r, b in self.session.execute(stmt).all()]
 
     def sum_for_day(self, business_id: int, day: date) -> int:
-        from sqlalchemy import func
-
+        """The day's reservations summed (the counter row must always equal this)."""
         stmt = select(func.coalesce(func.sum(BulkReservation.count), 0)).where(
             BulkReservation.business_id == business_id, BulkReservation.day == day
         )

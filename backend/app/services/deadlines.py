@@ -1,14 +1,4 @@
-"""The home-delivery deadline: N service hours after acceptance.
-
-The rule (also in the OpenAPI description):
-- The clock runs only inside service windows: the weekdays and hours of
-  `service_hours` in the operations file, minus public holidays, minus lunch when the district
-  file sets `hours.lunch_closure`.
-- An order accepted outside a window (evening, weekend, holiday, lunch when closed) starts its
-  clock when the next window opens.
-- Time left when a window closes carries over to the next window.
-- A deadline that falls exactly at closing time stays on that day.
-"""
+"""The home-delivery deadline: N service hours after acceptance (rule in `DEADLINE_RULE`)."""
 
 from __future__ import annotations
 
@@ -17,6 +7,17 @@ from datetime import date, datetime, time, timedelta
 
 from app.clock import SEOUL
 from app.district import DistrictFacts
+
+# Shown in the OpenAPI description of POST /api/v1/orders.
+DEADLINE_RULE = """
+- The clock runs only inside service windows: the weekdays and hours of `service_hours` in the
+  operations file, minus public holidays, minus lunch when the district file sets
+  `hours.lunch_closure`.
+- An order accepted outside a window (evening, weekend, holiday, lunch when closed) starts its
+  clock when the next window opens.
+- Time left when a window closes carries over to the next window.
+- A deadline that falls exactly at closing time stays on that day.
+"""
 
 _MAX_DAYS_AHEAD = 60  # a holiday list never closes the service for two months
 

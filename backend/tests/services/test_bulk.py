@@ -58,3 +58,9 @@ def test_concurrent_reservations_never_pass_the_daily_limit(
     assert outcomes.count("accepted") == accepted
     assert outcomes.count("refused") == requests - accepted
     assert _total(runtime) == accepted * 2
+    with runtime.sessions() as session:
+        repo = Store(session).bulk
+        business_row = repo.business(business)
+        assert business_row is not None
+        day = DEFAULT_NOW.date()
+        assert repo.used(business_row.id, day) == repo.sum_for_day(business_row.id, day)

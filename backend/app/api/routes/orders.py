@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Header, Query, Response, status
 from app.api.deps import DistrictDep, IdentityDep, NowDep, ServiceAuth, StoreDep
 from app.errors import InvalidRequest
 from app.schemas import CancelRequest, OrderPublicView, OrderRequest, OrderView
-from app.services.deadlines import __doc__ as DEADLINE_RULE
+from app.services.deadlines import DEADLINE_RULE
 from app.services.orders import (
     cancel_order,
     create_order,
@@ -41,8 +41,7 @@ def _require_key(key: str | None) -> str:
         "and body answers 200 with the stored order; the same key with another body is 409 "
         "`idempotency_conflict`. Fees come from the district's fee table for the method "
         "(free kiosk documents cost 0; home delivery costs the counter fee).\n\n"
-        "Home-delivery deadline:"
-        + (DEADLINE_RULE or "").split("The rule (also in the OpenAPI description):")[-1]
+        "Home-delivery deadline (3 service hours after acceptance):\n" + DEADLINE_RULE
     ),
 )
 def post_order(
