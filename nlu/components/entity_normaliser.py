@@ -28,7 +28,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.normalise.extract import extract_entities, normalise
+from nlu.normalise.counts import is_age
+from nlu.normalise.extract import EntitySpan, extract_entities, keep_new_values, normalise
+from nlu.normalise.statistical_names import judge_statistical_name
 from nlu.pii import mask_rrn
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -60,6 +62,39 @@ def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
     )
 
 
+def _judge(text: str, kind: str, entity: dict[str, Any], today: date) -> str | None:
+    """The contract value of a span another extractor found, or None when it does not hold up."""
+    start, end = entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]
+    if not 0 <= start < end <= len(text):
+        return None
+    if kind == "person_name":
+        # Stricter than a cued rule-based name: the tagger has no idea of context.
+        return judge_statistical_name(text, start, end)
+    if kind == "copies" and is_age(text, end):
+        return None
+    return normalise(kind, text[start:end], today)
+
+
+def _without_corrected(text: str, merged: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drops the old value of a correction, whichever extractor found it."""
+    spans = [
+        EntitySpan(
+            e[ENTITY_ATTRIBUTE_TYPE],
+            e[ENTITY_ATTRIBUTE_START],
+            e[ENTITY_ATTRIBUTE_END],
+            text[e[ENTITY_ATTRIBUTE_START] : e[ENTITY_ATTRIBUTE_END]],
+            str(e[ENTITY_ATTRIBUTE_VALUE]),
+        )
+        for e in merged
+    ]
+    keys = {(s.entity, s.start, s.end) for s in keep_new_values(text, spans)}
+    return [
+        e
+        for e in merged
+        if (e[ENTITY_ATTRIBUTE_TYPE], e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) in keys
+    ]
+
+
 def merge_entities(
     text: str, found: list[dict[str, Any]], today: date, extractor: str
 ) -> list[dict[str, Any]]:
@@ -86,11 +121,11 @@ def merge_entities(
             continue
         if any(_overlaps(entity, r) for r in result):
             continue
-        raw = text[entity[ENTITY_ATTRIBUTE_START] : entity[ENTITY_ATTRIBUTE_END]]
-        value = normalise(kind, raw, today)
+        value = _judge(text, kind, entity, today)
         if value is None:
             continue
         result.append({**entity, ENTITY_ATTRIBUTE_VALUE: value})
+    result = _without_corrected(text, result)
     for entity in result:
         # Values are what actions and the tracker keep: never let an RRN ride along in one.
         entity[ENTITY_ATTRIBUTE_VALUE] = mask_rrn(str(entity[ENTITY_ATTRIBUTE_VALUE]))

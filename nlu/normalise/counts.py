@@ -113,6 +113,18 @@ def count_after_document(text: str, document_end: int) -> tuple[int, int, str] |
     return None if value is None else (match.start("n"), match.end("n"), str(value))
 
 
+# "팔십 넘은 어르신", "여든 살", "칠십 세 이상": an age, not a number of copies.
+_AGE_AFTER = re.compile(
+    r"\s*(?:살|세(?![가-힣])|세(?:에|인|이|가|로|는|도|부터|까지|쯤|정도|이상|넘)|넘|이상|이\s*넘|가\s*넘"
+    r"|이\s*되|가\s*되|다\s*되|드신|되신|잡수|먹은|평생)"
+)
+
+
+def is_age(text: str, number_end: int) -> bool:
+    """True when the number ending at `number_end` is followed by an age word, not a counter."""
+    return _AGE_AFTER.match(text, number_end) is not None
+
+
 def parse_copies(text: str) -> str | None:
     """Normalise a copies span ("두 통", "두", "2", "오십") to decimal digits, or None."""
     found = find_copies(text)

@@ -148,6 +148,18 @@ def _drop_corrected(
     return [item for i, item in enumerate(ordered) if i not in dropped]
 
 
+def keep_new_values(text: str, spans: list[EntitySpan]) -> list[EntitySpan]:
+    """`spans` without the old value of each correction, as `extract_entities` does for its own.
+
+    For spans gathered from several extractors: a tagger's span for the old name in "김지훈 말고
+    김지운이요" must not come back after the rules dropped it.
+    """
+    ordered = sorted(spans, key=lambda s: (s.start, s.end))
+    kept = _drop_corrected(text, [(s.entity, s.start, s.end, s.value) for s in ordered])
+    keys = {(entity, start, end) for entity, start, end, _ in kept}
+    return [s for s in ordered if (s.entity, s.start, s.end) in keys]
+
+
 def _numbers_in_run(text: str, run: DigitRun, today: date) -> list[tuple[str, int, int, str]]:
     """Split a run into the segments that read as entities, covering as many digits as can be.
 

@@ -101,6 +101,21 @@ _ENDINGS: tuple[str, ...] = tuple(
             "입니더",
             "이고예",
             "고예",
+            # Jeju: "고순덕이우다", "고순덕이우꽈", "고순덕이라마씸".
+            "이우다",
+            "우다",
+            "이우꽈",
+            "우꽈",
+            "이라마씸",
+            "마씸",
+            # "김영희로 해 주세요", "박서연으로요", "김영희씨로": the name a request is made out to.
+            "으로",
+            "으로요",
+            "로",
+            "로요",
+            "씨로",
+            "씨로요",
+            "님으로",
             "랍니다",
             "이세요",
             "세요",
@@ -109,9 +124,31 @@ _ENDINGS: tuple[str, ...] = tuple(
         reverse=True,
     )
 )
+ENDINGS: frozenset[str] = frozenset(_ENDINGS)
+# After a number a word starting like a copula is the number's ending ("500302 이우다게"), even
+# when the rest is a typo no list can hold.
+COPULA_STARTS = (
+    "이에",
+    "이예",
+    "이애",
+    "이우",
+    "이라",
+    "이여",
+    "이구",
+    "이고",
+    "이요",
+    "이다",
+    "이지",
+    "임니",
+    "입니",
+    "임다",
+    "인데",
+    "인디",
+    "이랑",
+)
 # A bare name followed by one of these words is still a name answer ("김영희 입니다").
 _COPULA_WORDS = re.compile(
-    r"^(?:입니다|이에요|예요|이예요|이고요|고요|인데요|이요|요|이라고|라고|씨|님)(?![가-힣])"
+    r"^(?:(?:입니다|이에요|예요|이예요|이고요|고요|인데요|이요|요|이라고|라고)(?![가-힣])|씨|님)"
 )
 _NAME_CUE = re.compile(
     r"(?:이름|성함|성명|신청자|신청인|본인|(?:받는|받으실|받으시는)\s*(?:사람|분))"
@@ -126,6 +163,8 @@ _SELF_CUE = re.compile(
 # A bare first word followed by these is still an answer: "고은비 맞아요", "홍길순 할머니".
 _AFTER_BARE_NAME = re.compile(
     r"^(?:맞|씨|님|할머니|할아버지|어르신|어머니|아버지|이름으로|명의로|[0-9]"
+    # "김지훈 말고 김지운이요": the old value of a correction is still a name (then dropped).
+    r"|말고|말구|아니고|아니구|아니라|대신"
     r"|[공영일이삼사오육칠팔구천백십]{2}(?:\s*년|[공영일이삼사오육칠팔구천백십]))"
 )
 _NAMED_AS = re.compile(r"^\s*이름")
@@ -141,8 +180,16 @@ _MIN_NAME, _USUAL_NAME, _MAX_NAME = 2, 3, 4
 _CUE_WINDOW = 40
 # A name may also follow another answer in the same message: after a birth date ("...생"), a
 # number or a date ("...9일 정순자요"), or a clause closed by "요" / "고" / a comma.
-_AFTER_ANSWER = re.compile(r"(?:생|일|\d|(?:^|\s)[공영일이삼사오육칠팔구]+|요|고|,)\s*$")
+_AFTER_ANSWER = re.compile(r"(?:생|일|\d|(?:^|\s)[공영일이삼사오육칠팔구]+|요|고|는데|,)\s*$")
 _ANSWER_ENDINGS = (
+    # Dialects: Gyeongsang "라예", Jeju "이우다", Chungcheong "이유", Jeolla "이랑께".
+    "이라예",
+    "라예",
+    "이우다",
+    "우다",
+    "이유",
+    "이랑께",
+    "랑께",
     "이고요",
     "고요",
     "이구요",
@@ -183,6 +230,8 @@ def is_plausible_name(name: str, *, cued: bool) -> bool:
 
 def split_name(word: str, *, cued: bool) -> str | None:
     """The name at the start of `word` once its particle or copula is dropped, or None."""
+    if word in ENDINGS:
+        return None  # "임니다", "이우다": a copula on its own, whatever its first syllable
     readings: list[str] = []
     for ending in (*_ENDINGS, ""):
         if ending and not word.endswith(ending):
@@ -217,10 +266,35 @@ def find_person_names(text: str) -> list[tuple[int, int, str]]:
         if start > 0 and text[start - 1].isalnum():
             continue  # "2천원이에요": the word is glued to a number, not a name
         following = text[end:].lstrip()
-        name = _name_in_context(text, start, end, word, following, is_first=index == first_index)
+        name = _spelled_out_name(text, words, index) or _name_in_context(
+            text, start, end, word, following, is_first=index == first_index
+        )
         if name is not None and not any(s < start + len(name) and start < e for s, e, _ in found):
             found.append((start, start + len(name), name))
     return found
+
+
+_LETTER_GAP = re.compile(r"[\s,.~\-]*")
+
+
+def _spelled_out_name(text: str, words: list[tuple[int, int, str]], index: int) -> str | None:
+    """The name a resident spells syllable by syllable, then says whole: "정 민 호 정민호입니다".
+
+    The spelled syllables must end with exactly the name's syllables, so a stray "어" before them
+    ("이름이 어 양 미 숙 양미숙이요") does no harm, and a name nobody spelled is left to the cues.
+    """
+    letters: list[str] = []
+    i = index - 1
+    while i >= 0 and len(words[i][2]) == 1:
+        if not _LETTER_GAP.fullmatch(text, words[i][1], words[i + 1][0]):
+            break
+        letters.append(words[i][2])
+        i -= 1
+    spelled = "".join(reversed(letters))
+    if len(spelled) < _MIN_NAME:
+        return None
+    name = split_name(words[index][2], cued=True)
+    return name if name is not None and spelled.endswith(name) else None
 
 
 def _name_in_context(
@@ -252,6 +326,8 @@ def _name_in_context(
         return split_name(word, cued=False)
     if _AFTER_ANSWER.search(before) and (word.endswith(_ANSWER_ENDINGS) or not following):
         # "오십년 삼월 이일생 김영희요", "공일공 ... 오육칠팔 김영희": after another answer.
+        if re.search(r"[0-9]\s*$", before) and word.startswith(COPULA_STARTS):
+            return None  # "500302 이우다게": the number's own ending, typed apart
         name = split_name(word, cued=False)
         return name if name != word or not following else None
     return None

@@ -1,0 +1,140 @@
+"""`merge_entities`: rule-based spans win, DIET's spans are judged before they are kept."""
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from nlu.components.entity_normaliser import merge_entities
+
+TODAY = date(2026, 11, 25)
+DIET = "DIETClassifier"
+OURS = "KoreanEntityNormaliser"
+
+
+def _diet(text: str, kind: str, raw: str, occurrence: int = 0) -> dict[str, Any]:
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(raw, start + 1)
+    return {
+        "entity": kind,
+        "start": start,
+        "end": start + len(raw),
+        "value": raw,
+        "extractor": DIET,
+        "confidence_entity": 0.9,
+    }
+
+
+def _values(entities: list[dict[str, Any]], kind: str) -> list[str]:
+    return [e["value"] for e in entities if e["entity"] == kind]
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "name"),
+    [
+        ("어제 김영희 할머니가 다녀가셨어요", "김영희", "김영희"),
+        ("등본 떼러 왔는데 박서연이가 필요하대요", "박서연이가", "박서연"),
+        ("서류는 최동훈한테 보내 주세요", "최동훈한테", "최동훈"),
+        ("등본 좀 이우진이 떼 간대요", "이우진", "이우진"),
+        ("배달은 남궁민수 앞으로 해 주세요", "남궁민수", "남궁민수"),
+    ],
+)
+def test_a_diet_name_in_a_sentence_the_rules_do_not_know_is_kept(
+    text: str, raw: str, name: str
+) -> None:
+    merged = merge_entities(text, [_diet(text, "person_name", raw)], TODAY, OURS)
+    assert _values(merged, "person_name") == [name]
+
+
+@pytest.mark.parametrize(
+    ("text", "raw"),
+    [
+        # copulas and dialect endings after a number
+        ("생년월일은 500302 임니다", "임니다"),
+        ("생일은 오십년 삼월 이일 이우다", "이우다"),
+        ("전화는 010-1234-5678 이라예", "이라예"),
+        ("500302 이에요", "이에요"),
+        ("오공공삼공이 이여", "이여"),
+        ("41년 9월 9일생 이구먼", "이구먼"),
+        ("500302 이우다게", "이우다게"),
+        ("500302임니다", "임니다"),
+        # typo'd greetings
+        ("안녀하세요", "안녀하"),
+        ("안녀하세요 등본 떼려고요", "안녀하세요"),
+        ("안냐세요", "안냐세"),
+        # ordinary words and two-syllable guesses
+        ("정말 감사합니다", "정말"),
+        ("배달을 해 주세요", "배달을"),
+        ("주민센터 몇 시까지 해요", "주민센"),
+        ("김치 먹었어요", "김치"),
+    ],
+)
+def test_a_diet_span_that_is_no_name_is_dropped(text: str, raw: str) -> None:
+    merged = merge_entities(text, [_diet(text, "person_name", raw)], TODAY, OURS)
+    assert _values(merged, "person_name") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "diet", "kind", "expected"),
+    [
+        # DIET's shorter or wrong span loses to the rule-based one
+        ("제 이름은 김영희입니다", ("person_name", "김영"), "person_name", ["김영희"]),
+        ("신당 5동 주민센터", ("dong", "신당"), "dong", ["신당5동"]),
+        ("등본 두 통이요", ("copies", "두"), "copies", ["2"]),
+        ("등본 두 통이요", ("document", "통"), "document", ["resident_copy"]),
+        # a type the rules did not find: DIET's span is normalised
+        ("그 칠십 구 번 그거요", ("copies", "칠십 구"), "copies", ["79"]),
+        # an age is not a number of copies
+        ("팔십 넘은 어르신인데요", ("copies", "팔십"), "copies", []),
+        ("여든 살 어머니 서류요", ("copies", "여든"), "copies", []),
+        ("칠십 세 이상이면 되나요", ("copies", "칠십"), "copies", []),
+    ],
+)
+def test_rule_spans_win_and_diet_spans_are_normalised_or_dropped(
+    text: str, diet: tuple[str, str], kind: str, expected: list[str]
+) -> None:
+    merged = merge_entities(text, [_diet(text, *diet)], TODAY, OURS)
+    assert _values(merged, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "old", "name"),
+    [
+        ("김지훈 말고 김지운이요", "김지훈", "김지운"),
+        ("이름은 김지훈 아니고 김지운이요", "김지훈", "김지운"),
+        ("박서연 아니라 박서윤입니다", "박서연", "박서윤"),
+    ],
+)
+def test_a_corrected_name_keeps_only_the_new_one_even_when_diet_tagged_the_old(
+    text: str, old: str, name: str
+) -> None:
+    found = [_diet(text, "person_name", old), _diet(text, "person_name", name)]
+    merged = merge_entities(text, found, TODAY, OURS)
+    assert _values(merged, "person_name") == [name]
+
+
+def test_a_name_added_rather_than_corrected_stays() -> None:
+    text = "김영희하고 박서연 둘 다 떼려고요"
+    found = [_diet(text, "person_name", "김영희"), _diet(text, "person_name", "박서연")]
+    merged = merge_entities(text, found, TODAY, OURS)
+    assert _values(merged, "person_name") == ["김영희", "박서연"]
+
+
+def test_entities_outside_the_contract_pass_through_untouched() -> None:
+    flag = {"entity": "pii_rrn", "start": 0, "end": 3, "value": "***", "extractor": "PiiGuard"}
+    merged = merge_entities("등본이요", [flag], TODAY, OURS)
+    assert merged[0] is flag
+    assert _values(merged, "document") == ["resident_copy"]
+
+
+def test_a_diet_span_outside_the_text_is_ignored() -> None:
+    bad = {"entity": "person_name", "start": 5, "end": 40, "value": "x", "extractor": DIET}
+    assert _values(merge_entities("김치요", [bad], TODAY, OURS), "person_name") == []
+
+
+def test_values_never_carry_a_resident_registration_number() -> None:
+    text = "번호는 500302-1234567 이에요"
+    tagged = _diet(text, "order_id", "500302-1234567")
+    merged = merge_entities(text, [tagged], TODAY, OURS)
+    assert all("1234567" not in str(e["value"]) for e in merged)
