@@ -179,8 +179,11 @@ _NON_NAME_SYLLABLES = frozenset(
 _MIN_NAME, _USUAL_NAME, _MAX_NAME = 2, 3, 4
 _CUE_WINDOW = 40
 # A name may also follow another answer in the same message: after a birth date ("...생"), a
-# number or a date ("...9일 정순자요"), or a clause closed by "요" / "고" / a comma.
-_AFTER_ANSWER = re.compile(r"(?:생|일|\d|(?:^|\s)[공영일이삼사오육칠팔구]+|요|고|는데|,)\s*$")
+# number or a date ("...9일 정순자요"), a clause closed by "요" / "고" / "는데" / a comma, or the
+# correction word before a new name ("박서연 아니라 박서윤입니다").
+_AFTER_ANSWER = re.compile(
+    r"(?:생|일|\d|(?:^|\s)[공영일이삼사오육칠팔구]+|요|고|는데|아니라|대신|,)\s*$"
+)
 _ANSWER_ENDINGS = (
     # Dialects: Gyeongsang "라예", Jeju "이우다", Chungcheong "이유", Jeolla "이랑께".
     "이라예",

@@ -1,5 +1,8 @@
+from datetime import date
+
 import pytest
 
+from nlu.normalise.extract import extract_entities
 from nlu.normalise.person_names import find_person_names, parse_person_name
 
 
@@ -146,3 +149,71 @@ def test_a_name_in_a_sentence_keeps_its_span() -> None:
     text = "네 제 이름은 박서연이고요 생년월일은 941130이에요"
     ((start, end, name),) = find_person_names(text)
     assert (text[start:end], name) == ("박서연", "박서연")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # the name a request is made out to
+        ("김영희로 해 주세요", "김영희"),
+        ("박서연으로 해 주세요", "박서연"),
+        ("최동훈으로요", "최동훈"),
+        ("김영희 씨로 해 주세요", "김영희"),
+        ("김영희씨로 해 주세요", "김영희"),
+        ("받는 분은 한지민 씨로요", "한지민"),
+        # dialects
+        ("고순덕이우다", "고순덕"),
+        ("제 이름은 강봉수이우다", "강봉수"),
+        ("등본 떼러 왔는데 정순자라예", "정순자"),
+        ("어무이 서류 떼러 왔는데 곽복례이유", "곽복례"),
+        # after a phone number in the same message
+        ("연락처는 010-1234-5678 이고 이름은 양미숙이요", "양미숙"),
+        ("연락처는 010-1234-5678이고 이름은 김영희이요", "김영희"),
+        ("공일공 일이삼사 오육칠팔이고요 이름은 박서연이요", "박서연"),
+        # spelled syllable by syllable, then whole
+        ("이름이 어 양 미 숙 양미숙이요", "양미숙"),
+        ("정 민 호 정민호입니다", "정민호"),
+        ("남 궁 민 수 남궁민수요", "남궁민수"),
+        ("제 이름은 김, 영, 희 김영희예요", "김영희"),
+        # a relative named before the request
+        ("어머니 정순자 씨로 해 주세요", "정순자"),
+        ("아버지 김철수 씨 등본이요", "김철수"),
+        ("할머니 오말순 님 앞으로요", "오말순"),
+    ],
+)
+def test_names_with_more_particles_dialects_and_spelling_are_found(text: str, name: str) -> None:
+    assert parse_person_name(text) == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "생년월일은 500302 임니다",
+        "500302 이우다",
+        "오십년 삼월 이일생 이라예",
+        "500302 이우다게",
+        "41년 9월 9일생 이구먼",
+        "임니다",
+        "이우다",
+        "모바일로 해 주세요",
+        "배달로 해 주세요",
+        "등본으로 해 주세요",
+        "신당동으로 보내 주세요",
+        "정 말 요",
+    ],
+)
+def test_copulas_after_numbers_and_requests_by_other_things_are_not_names(text: str) -> None:
+    assert find_person_names(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("김지훈 말고 김지운이요", "김지운"),
+        ("이름은 김지훈 아니고 김지운이요", "김지운"),
+        ("박서연 아니라 박서윤입니다", "박서윤"),
+    ],
+)
+def test_a_corrected_name_gives_only_the_new_name(text: str, name: str) -> None:
+    spans = extract_entities(text, date(2026, 11, 25))
+    assert [s.value for s in spans if s.entity == "person_name"] == [name]
