@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 MAX_TRIES_PER_SLOT: Final = 3
 
 # Intents that ask something instead of answering; free text is never read as an answer then.
+# A message the NLU could not classify (nlu_fallback) may still be a bare answer (a name).
 DIGRESSION_INTENTS: Final = frozenset(
     {
         "greet",
@@ -46,7 +47,6 @@ DIGRESSION_INTENTS: Final = frozenset(
         "human_handoff",
         "out_of_scope",
         "stop",
-        "nlu_fallback",
         "cancel_request",
         "check_status",
     }

@@ -372,3 +372,20 @@ async def test_rrn_in_the_middle_of_the_form_gets_the_warning(backend: str) -> N
 
 def test_backend_fixture_answers(live_backend: str) -> None:
     assert httpx.get(f"{live_backend}/health", timeout=5).status_code == 200
+
+
+async def test_a_bare_name_the_nlu_could_not_classify_is_still_the_name(backend: str) -> None:
+    slots, _, _ = await run_turn(
+        before={
+            "document": "resident_copy",
+            "copies": "1",
+            "method": "kiosk",
+            "order_confirmed": True,
+            "requested_slot": "person_name",
+        },
+        intent="nlu_fallback",
+        text="서은주요",
+        candidates={},
+    )
+    assert slots["person_name"] == "서은주"
+    assert slots["requested_slot"] == "birth_date"
