@@ -29,6 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.normalise.counts import is_age
+from nlu.normalise.dongs import judge_dong_span
 from nlu.normalise.extract import EntitySpan, extract_entities, keep_new_values, normalise
 from nlu.normalise.statistical_names import judge_statistical_name
 from nlu.pii import mask_rrn
@@ -72,6 +73,8 @@ def _judge(text: str, kind: str, entity: dict[str, Any], today: date) -> str | N
         return judge_statistical_name(text, start, end)
     if kind == "copies" and is_age(text, end):
         return None
+    if kind == "dong":
+        return judge_dong_span(text, start, end)
     return normalise(kind, text[start:end], today)
 
 

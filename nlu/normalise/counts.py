@@ -97,9 +97,13 @@ def find_copies(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-# "등본 하나 주세요": a bare native number right after a document word counts its copies.
+# "등본 하나 주세요": a bare native number right after a document word counts its copies, also
+# after the document's variant ("혼인관계증명서 상세로 하나", "초본 영문으로 둘").
 _AFTER_DOCUMENT = re.compile(
-    r"\s*(?:을|를|은|는|도|만|이|가)?\s*(?P<n>하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)"
+    r"\s*(?:을|를|은|는|도|만|이|가)?"
+    r"(?:\s*(?:상세|일반|요약|전체|영문|국문|한글|특정|간략|최신)(?:본|증명서)?"
+    r"(?:으로|로|으로요|로요|도|만|을|를|은|는|이|가|이요|요)?)?"
+    r"\s*(?P<n>하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)"
     r"(?=$|[^가-힣]|만|요|이요|씩|이랑|랑|하고|이면|면|이에요|예요|만요|정도|떼|뽑|발급|주세요|필요)"
 )
 

@@ -14,12 +14,20 @@ from nlu.normalise.digit_runs import digits_in
 from nlu.normalise.spoken_digits import sino_number, spoken_digits
 
 _SINO = "천백십공영일이삼사오육륙칠팔구"
-_KOREAN_DATE = re.compile(
+_YEAR = (
     rf"(?:(?<!\d)(?P<ya>\d{{4}}|\d{{2}})|(?<![가-힣])(?P<ys>[{_SINO}](?:\s?[{_SINO}])*))"
     r"\s*년(?:도|생)?\s*"
+)
+_MONTH_DAY = (
     r"(?P<m>\d{1,2}|유|시|[일이삼사오육륙칠팔구십]{1,3})\s*월\s*"
     r"(?P<d>\d{1,2}|[일이삼사오육륙칠팔구십]{1,4}?)\s*일"
 )
+_KOREAN_DATE = re.compile(_YEAR + _MONTH_DAY)
+# "사십오년 음 그러니까 팔월 이십일일생": a year, a few words of hesitation, then month and day.
+# Kept only as a birth date ("...생" after it, or a birth word before or inside it).
+_SPLIT_DATE = re.compile(_YEAR + r"(?:[가-힣]{1,6}[\s,.~]+){1,3}" + _MONTH_DAY)
+_SPLIT_BIRTH_AFTER = re.compile(r"\s*생(?![각활])")
+_BIRTH_WORDS = re.compile(r"생년\s*월일|생일|태어|출생|생년")
 _NUMERIC_DATE = re.compile(
     r"(?<![\d.\-/])(?P<y>\d{4}|\d{2})\s*(?P<sep>[-./])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})"
     r"(?![\d]|[-/]\d)"
@@ -109,6 +117,13 @@ def _find_dates(text: str, today: date) -> list[tuple[int, int, str]]:
             continue
         found.append(parsed)
         pos = parsed[1]
+    for match in _SPLIT_DATE.finditer(text):
+        parsed = _parse_korean_match(text, match, today)
+        if parsed is None or any(s < parsed[1] and parsed[0] < e for s, e, _ in found):
+            continue
+        birth_word = _BIRTH_WORDS.search(text, max(0, parsed[0] - 12), parsed[1])
+        if birth_word or _SPLIT_BIRTH_AFTER.match(text, parsed[1]):
+            found.append(parsed)
     for match in _NUMERIC_DATE.finditer(text):
         if any(s < match.end() and match.start() < e for s, e, _ in found):
             continue

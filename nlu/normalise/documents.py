@@ -186,6 +186,7 @@ def find_documents(text: str) -> list[DocumentMatch]:
     """Every document named in `text`, with spans into the original text."""
     compact, positions = _compact(text)
     found: list[DocumentMatch] = []
+    covered = [False] * len(compact)
     i = 0
     while i < len(compact):
         hit = _longest_at(compact, i)
@@ -193,6 +194,7 @@ def find_documents(text: str) -> list[DocumentMatch]:
             i += 1
             continue
         key, length = hit
+        covered[i : i + length] = [True] * length
         start, end = positions[i], positions[i + length - 1] + 1
         if key in _PAIRS:
             first, second, split = _PAIRS[key]
@@ -204,7 +206,84 @@ def find_documents(text: str) -> list[DocumentMatch]:
             if document is not None and (len(key) > _SHORT_KEY_CHARS or end - start == length):
                 found.append(DocumentMatch(start, end, document))
         i += length
+    for first, last, document in _typo_matches(compact, covered):
+        start, end = positions[first], positions[last - 1] + 1
+        found = [m for m in found if not (start <= m.start and m.end <= end)]
+        found.append(DocumentMatch(start, end, document))
+    return sorted(found, key=lambda m: m.start)
+
+
+# A typo is matched only in a long document word that ends with its document suffix, so the
+# suffix itself says a document is meant: "가족관꼐증명서" (ㄲ for ㄱ), "건축뭍대장".
+_TYPO_SUFFIXES = ("증명서", "등본", "초본", "대장")
+_TYPO_MIN_CHARS = 5
+_TYPO_INDEL_MIN_CHARS = 6  # a dropped or extra syllable only in the longest words
+_SYLLABLE_BASE, _SYLLABLES, _LEADS, _TAILS = 0xAC00, 11172, 588, 28
+
+
+def _jamo(char: str) -> tuple[int, int, int] | None:
+    code = ord(char) - _SYLLABLE_BASE
+    if not 0 <= code < _SYLLABLES:
+        return None
+    return code // _LEADS, code % _LEADS // _TAILS, code % _TAILS
+
+
+def _near_syllables(a: str, b: str) -> bool:
+    """True when two syllables differ in one letter (jamo): 꼐/계, 롣/록; not 원/양."""
+    ja, jb = _jamo(a), _jamo(b)
+    if ja is None or jb is None:
+        return False
+    return sum(x != y for x, y in zip(ja, jb, strict=True)) <= 1
+
+
+def _one_typo_apart(word: str, key: str) -> bool:
+    """One syllable changed by one letter, or (long words) one syllable dropped or added."""
+    if len(word) == len(key):
+        diffs = [(a, b) for a, b in zip(word, key, strict=True) if a != b]
+        return len(diffs) == 1 and _near_syllables(*diffs[0])
+    shorter, longer = sorted((word, key), key=len)
+    if len(longer) - len(shorter) != 1 or len(key) < _TYPO_INDEL_MIN_CHARS:
+        return False
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def _typo_keys() -> list[tuple[str, str]]:
+    return [
+        (key, document)
+        for key, document in _KEYS.items()
+        if document is not None and len(key) >= _TYPO_MIN_CHARS and key.endswith(_TYPO_SUFFIXES)
+    ]
+
+
+_TYPO_KEYS = _typo_keys()
+
+
+def _typo_matches(compact: str, covered: list[bool]) -> list[tuple[int, int, str]]:
+    """(first, last, document) in `compact` for words one typo away from a long document word."""
+    found: list[tuple[int, int, str]] = []
+    for suffix in _TYPO_SUFFIXES:
+        for match in re.finditer(suffix, compact):
+            end = match.end()
+            if any(start < end <= last for start, last, _ in found):
+                continue  # "등본" inside a typo'd "주민등롣등본" already matched
+            best = _best_typo_match(compact, covered, end)
+            if best is not None:
+                found.append(best)
     return found
+
+
+def _best_typo_match(compact: str, covered: list[bool], end: int) -> tuple[int, int, str] | None:
+    if covered[end - 1]:
+        return None  # the suffix already ends an exactly written document word
+    for length in range(min(_MAX_KEY + 1, end), _TYPO_MIN_CHARS - 1, -1):
+        start = end - length
+        window = compact[start:end]
+        if _KEYS.get(window, "") is None:
+            continue  # a listed non-document word
+        for key, document in _TYPO_KEYS:
+            if abs(len(key) - length) <= 1 and _one_typo_apart(window, key):
+                return start, end, document
+    return None
 
 
 def _longest_at(compact: str, i: int) -> tuple[str, int] | None:

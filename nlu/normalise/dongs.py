@@ -61,6 +61,18 @@ _STEM_PARTICLES = (
     "역",
 )
 _MIN_STEM_CHARS = 2
+# Stems that are also everyday words: "보험 청구에" (a claim), "동화책" / "동화 읽어" (a fairy
+# tale), "약수 뜨러" (spring water). Without "동" they name the dong only next to a place word
+# ("청구 주민센터", "약수역", "청구에 살아요", "사는 곳은 청구요") or as the whole answer
+# ("청구요").
+COMMON_WORD_STEMS = frozenset({"청구", "동화", "약수"})
+_PLACE_AFTER = re.compile(
+    r"(?:\s*(?:쪽|근처|주민\s*센터|센터|동\s*사무소|사무소|발급기|역|주변|부근|사거리"
+    r"|시장)"
+    r"|(?:에|에서)\s*(?:사|살)|\s*(?:사는|살아|살고))"
+)
+_WHOLE_ANSWER = re.compile(r"(?:이요|요|이에요|예요|입니다|이고요)?\s*[.!?~]*\s*$")
+_PLACE_BEFORE = re.compile(r"(?:사는\s*(?:곳|데|동네)|주소|동네|거주지)\S*\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +131,13 @@ def _stem_stands_alone(text: str, end: int) -> bool:
     return text.startswith(_STEM_PARTICLES, end)
 
 
+def _names_a_place(text: str, start: int, end: int) -> bool:
+    """True when a stem that is also a common word is used as a place."""
+    if _PLACE_AFTER.match(text, end) or _PLACE_BEFORE.search(text[:start]):
+        return True
+    return not text[:start].strip(" ,.!?~네예음") and _WHOLE_ANSWER.match(text, end) is not None
+
+
 def find_dongs(text: str, dongs: tuple[str, ...] | None = None) -> list[DongMatch]:
     """Every dong named in `text` ("명동 근처 발급기" -> 명동), with spans into `text`."""
     names = dongs if dongs is not None else load_default_dongs()
@@ -132,6 +151,9 @@ def find_dongs(text: str, dongs: tuple[str, ...] | None = None) -> list[DongMatc
             if start > 0 and _is_hangul(text[start - 1]) and not text[:start].endswith("중구"):
                 continue  # inside a longer word: "혁명동지", "공명동"
             if pattern.is_stem and not _stem_stands_alone(text, end):
+                continue
+            common_word = pattern.is_stem and match.group() in COMMON_WORD_STEMS
+            if common_word and not _names_a_place(text, start, end):
                 continue
             for i in range(start, end):
                 taken[i] = True
@@ -163,3 +185,20 @@ def parse_dong(text: str, dongs: tuple[str, ...] | None = None) -> str | None:
     """The official name of the dong named in `text`, or None."""
     found = find_dongs(text, dongs)
     return found[0].dong if found else None
+
+
+def judge_dong_span(text: str, start: int, end: int) -> str | None:
+    """The dong in another extractor's span `text[start:end]`, judged in its sentence.
+
+    The span alone ("청구") reads as a whole answer; in "보험 청구에 필요해요" it is a claim.
+    """
+    raw = text[start:end]
+    found = find_dongs(raw)
+    if not found:
+        return None
+    first = found[0]
+    if raw[first.start : first.end] in COMMON_WORD_STEMS and not _names_a_place(
+        text, start + first.start, start + first.end
+    ):
+        return None
+    return first.dong

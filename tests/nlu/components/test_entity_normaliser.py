@@ -138,3 +138,21 @@ def test_values_never_carry_a_resident_registration_number() -> None:
     tagged = _diet(text, "order_id", "500302-1234567")
     merged = merge_entities(text, [tagged], TODAY, OURS)
     assert all("1234567" not in str(e["value"]) for e in merged)
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "expected"),
+    [
+        ("보험 청구에 필요해요", "청구", []),
+        ("보험 청구에 필요해요", "청구에", []),
+        ("청구 주민센터 어디예요", "청구", ["청구동"]),
+        ("약수 뜨러 가는 길이에요", "약수", []),
+        ("약수역 근처예요", "약수", ["약수동"]),
+        ("다산 쪽 발급기요", "다산", ["다산동"]),
+    ],
+)
+def test_a_diet_dong_that_is_also_a_common_word_needs_a_place_cue(
+    text: str, raw: str, expected: list[str]
+) -> None:
+    merged = merge_entities(text, [_diet(text, "dong", raw)], TODAY, OURS)
+    assert _values(merged, "dong") == expected

@@ -1,6 +1,9 @@
+from datetime import date
+
 import pytest
 
-from nlu.normalise.counts import find_copies, parse_copies
+from nlu.normalise.counts import find_copies, is_age, parse_copies
+from nlu.normalise.extract import extract_entities
 
 
 @pytest.mark.parametrize(
@@ -119,3 +122,40 @@ def test_numbers_without_a_counter_or_words_that_look_like_counts_are_not_copies
     text: str,
 ) -> None:
     assert find_copies(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("혼인관계증명서 상세로 하나 떼 줘", "1"),
+        ("가족관계증명서 상세본 둘이요", "2"),
+        ("초본 영문으로 하나만요", "1"),
+        ("기본증명서 일반 셋 주세요", "3"),
+    ],
+)
+def test_a_bare_count_after_the_documents_variant_counts_copies(text: str, count: str) -> None:
+    spans = extract_entities(text, date(2026, 11, 25))
+    assert [s.value for s in spans if s.entity == "copies"] == [count]
+
+
+@pytest.mark.parametrize(
+    ("text", "end_of_number", "age"),
+    [
+        ("팔십 넘은 어르신인데요", 2, True),
+        ("여든 살 어머니요", 2, True),
+        ("칠십 세 이상이면 되나요", 2, True),
+        ("구십이 넘으셨어요", 2, True),
+        ("육십 이상만 돼요", 2, True),
+        ("두 통이요", 1, False),
+        ("세 장 주세요", 1, False),
+        ("열 부만요", 1, False),
+    ],
+)
+def test_a_number_followed_by_an_age_word_is_an_age(
+    text: str, end_of_number: int, age: bool
+) -> None:
+    assert is_age(text, end_of_number) is age
+
+
+def test_an_age_is_not_a_count() -> None:
+    assert find_copies("팔십 넘은 어르신인데요") == []

@@ -103,3 +103,29 @@ def test_day_eleven_and_thirty_one_are_not_cut_at_the_first_il() -> None:
     assert find_birth_dates(text, TODAY) == []  # 31 November does not exist
     text = "오십년 시월 삼십일일생"
     assert find_birth_dates(text, TODAY) == [(0, 11, "1950-10-31")]
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("사십오년 음 그러니까 팔월 이십일일생", "1945-08-21"),
+        ("45년 아 팔월 이십일일생이에요", "1945-08-21"),
+        ("생년월일은 1945년 어 그게 8월 21일이요", "1945-08-21"),
+        ("오십년 그 뭐냐 삼월 이일생", "1950-03-02"),
+        ("태어난 건 칠십년 아마 유월 육일일 거예요", "1970-06-06"),
+    ],
+)
+def test_a_birth_date_split_by_a_few_words_is_still_found(text: str, iso: str) -> None:
+    assert [d[2] for d in find_birth_dates(text, TODAY)] == [iso]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2020년에 이사 와서 3월 2일에 신청했어요",
+        "사십오년 음 그러니까 팔월 이십일일",
+        "작년에 그 이사하고 삼월 이일에 갔어요",
+    ],
+)
+def test_a_year_and_a_day_apart_without_a_birth_word_are_no_birth_date(text: str) -> None:
+    assert find_birth_dates(text, TODAY) == []

@@ -130,3 +130,48 @@ def test_spaced_document_words_keep_the_original_span() -> None:
 )
 def test_words_that_only_contain_document_syllables_are_not_documents(text: str) -> None:
     assert find_documents(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "document"),
+    [
+        ("가족관꼐증명서 주세요", "family_relation"),
+        ("가족 관꼐 증명서 두 통", "family_relation"),
+        ("가족관증명서요", "family_relation"),
+        ("혼인관겨증명서요", "marriage_relation"),
+        ("건축뭍대장 떼려고요", "building_ledger"),
+        ("토지대잔 말고 토지대장이요", "land_ledger"),
+        ("입양관꼐증명서", "adoption_relation"),
+        ("주민등록등뽄이요", "resident_copy"),
+    ],
+)
+def test_a_long_document_word_with_one_typo_before_its_suffix_is_recognised(
+    text: str, document: str
+) -> None:
+    assert parse_document(text) == document
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "입원증명서 주세요",  # a hospital's, one syllable but two letters away
+        "재직증명서요",
+        "졸업증명서 떼야 돼요",
+        "국세완납증명서요",
+        "가족관꼐",  # no suffix: too short to guess
+        "등기부등봄",
+    ],
+)
+def test_other_certificates_and_suffixless_typos_are_not_documents(text: str) -> None:
+    assert find_documents(text) == []
+
+
+def test_a_typo_match_keeps_the_original_span() -> None:
+    text = "네 가족 관꼐 증명서 두 통이요"
+    (match,) = find_documents(text)
+    assert text[match.start : match.end] == "가족 관꼐 증명서"
+
+
+def test_two_typo_documents_in_one_message_are_both_found() -> None:
+    found = find_documents("가족관꼐증명서 하고 혼인관겨증명서 하나씩")
+    assert [m.document for m in found] == ["family_relation", "marriage_relation"]

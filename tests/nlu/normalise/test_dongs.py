@@ -6,6 +6,7 @@ from nlu.normalise.dongs import (
     DEFAULT_DISTRICT_FILE,
     district_file,
     find_dongs,
+    judge_dong_span,
     load_default_dongs,
     load_dongs,
     parse_dong,
@@ -100,3 +101,47 @@ def test_the_district_file_can_be_configured(
     assert load_dongs(district_file()) == ("역삼1동", "역삼2동")
     monkeypatch.setenv("MINWON_DISTRICT_FILE", "jung-gu.yml")
     assert district_file() == DEFAULT_DISTRICT_FILE
+
+
+@pytest.mark.parametrize(
+    ("text", "dongs"),
+    [
+        ("보험 청구에 필요해서 신당동 주민센터 가요", ["신당동"]),
+        ("보험금 청구 때문에 등본 필요해요", []),
+        ("청구 신청할게요", []),
+        ("약수 뜨러 가요", []),
+        ("동화책 읽어 주세요", []),
+        ("동화 읽어 주는 프로그램 있어요?", []),
+        ("청구요", ["청구동"]),
+        ("네 청구예요", ["청구동"]),
+        ("청구동이요", ["청구동"]),
+        ("청구 주민센터 몇 시까지 해요", ["청구동"]),
+        ("청구에 살아요", ["청구동"]),
+        ("사는 곳은 청구요", ["청구동"]),
+        ("약수역 근처 발급기", ["약수동"]),
+        ("동화 쪽이요", ["동화동"]),
+        ("청구 동사무소요", ["청구동"]),
+    ],
+)
+def test_a_stem_that_is_also_a_common_word_needs_dong_or_a_place_cue(
+    text: str, dongs: list[str]
+) -> None:
+    assert [m.dong for m in find_dongs(text)] == dongs
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "dong"),
+    [
+        ("보험 청구에 필요해요", "청구", None),
+        ("보험 청구에 필요해요", "청구에", None),
+        ("청구 주민센터요", "청구", "청구동"),
+        ("신당 쪽이요", "신당", "신당동"),
+        ("명동 근처", "명동", "명동"),
+        ("서류 주세요", "서류", None),
+    ],
+)
+def test_a_span_from_another_extractor_is_judged_in_its_sentence(
+    text: str, raw: str, dong: str | None
+) -> None:
+    start = text.index(raw)
+    assert judge_dong_span(text, start, start + len(raw)) == dong
