@@ -196,3 +196,38 @@ def test_a_person_is_reached_and_the_bot_then_stays_silent(resident: Resident) -
     handed = resident.say("상담원 연결해 주세요")
     assert "상담원" in handed, resident.story()
     assert resident.say("여보세요?") == ""  # paused: staff answer from the console
+
+
+def test_several_values_at_once_and_a_change_of_mind(resident: Resident, backend_url: str) -> None:
+    resident.say("등본 두 통 떼 주세요")
+    assert "2통" in resident.press(method_button("kiosk")), resident.story()
+    changed = resident.say("아니 세 통이요")
+    assert "3통" in changed, resident.story()
+    resident.press(YES)
+    who = person("김영희", 1950)
+    asked = resident.say("김영희고요 50년 3월 2일생이에요")
+    assert "휴대전화" in asked, resident.story()  # name and birth date taken from one message
+    resident.say(who.spoken_phone())
+    done = resident.say(resident.sms_code(who.phone))
+    assert backend_order(backend_url, order_number_in(done))["method"] == "kiosk"
+
+
+def test_two_misunderstandings_in_a_row_offer_a_person(resident: Resident) -> None:
+    # The NLU's fallback intent is sent as its payload: this tests the dialogue, tests/nlu the NLU.
+    first = resident.say("/nlu_fallback")
+    assert "상담원" not in first, resident.story()
+    assert "상담원" in resident.say("/nlu_fallback"), resident.story()
+
+
+def test_a_typed_rrn_is_warned_about_and_never_stored(
+    resident: Resident, rasa_url: str, rasa_token: str
+) -> None:
+    resident.say("등본 한 통 떼 주세요")
+    warned = resident.say("제 주민번호는 900715-1234567이에요")
+    assert "주민등록번호는 필요하지 않아서 저장하지 않았어요" in warned, resident.story()
+    tracker = httpx.get(
+        f"{rasa_url}/conversations/{resident.sender}/tracker",
+        params={"token": rasa_token},
+        timeout=10,
+    ).json()
+    assert "1234567" not in str(tracker)
