@@ -67,3 +67,16 @@ def test_lexicon_is_valid_yaml_with_every_method() -> None:
     lexicon = yaml.safe_load(Path(ROOT / "actions" / "lexicon.yml").read_text(encoding="utf-8"))
     assert set(lexicon["method_words"]) == {"kiosk", "counter", "online", "delivery"}
     assert set(lexicon["method_labels"]) == set(lexicon["method_words"])
+
+
+def test_buttons_fit_every_channel() -> None:
+    # Kakao shows at most 10 quick replies with labels of 14 characters; Telegram's
+    # callback_data holds 64 bytes (protocols.md sections 1.3 and 2.2).
+    for name, variations in DOMAIN["responses"].items():
+        for variation in variations:
+            buttons = variation.get("buttons", [])
+            assert len(buttons) <= 10, name
+            for button in buttons:
+                assert len(button["title"]) <= 14, (name, button["title"])
+                assert len(button["payload"].encode()) <= 64, (name, button["payload"])
+            assert len(variation["text"]) <= 1000, name
