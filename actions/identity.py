@@ -12,7 +12,8 @@ from datetime import date, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
@@ -226,3 +227,33 @@ async def verify_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> dic
         "otp_code": None,
         "challenge_id": None,
     }
+
+
+def _since_this_form_run(tracker: Tracker) -> list[dict[str, Any]]:
+    """Events the running form added (Rasa puts them after the form's own action event)."""
+    recent: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if event.get("event") in {"action", "user"}:
+            break
+        recent.append(event)
+    return recent
+
+
+class ActionAskOtpCode(Action):
+    """Asks for the SMS code: in full when a code was just sent, briefly otherwise.
+
+    Repeating "a code was sent" after a wrong code would suggest a new one went out.
+    """
+
+    def name(self) -> str:
+        return "action_ask_otp_code"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        recent = _since_this_form_run(tracker)
+        if any(e.get("event") == "slot" and e.get("name") == "challenge_id" for e in recent):
+            dispatcher.utter_message(response="utter_ask_otp_code")
+        elif not any(e.get("event") == "bot" for e in recent):
+            dispatcher.utter_message(response="utter_ask_otp_code_again")
+        return []

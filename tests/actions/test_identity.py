@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from actions.identity import name_from_text, parse_compact_birth_date
+from actions.identity import ActionAskOtpCode, name_from_text, parse_compact_birth_date
 
 TODAY = date(2026, 11, 25)
 
@@ -39,3 +41,28 @@ def test_compact_birth_dates_follow_the_two_digit_year_rule(digits: str, iso: st
 )
 def test_a_bare_name_is_read_from_the_answer(text: str, name: str | None) -> None:
     assert name_from_text(text) == name
+
+
+def ask_tracker(added: list[dict]) -> Tracker:
+    events = [
+        {"event": "user", "text": "x", "parse_data": {"intent": {"name": "inform"}}},
+        {"event": "action", "name": "certificate_form"},
+        *added,
+    ]
+    return Tracker("s", {}, {"intent": {"name": "inform"}}, events, False, None, {}, None)
+
+
+@pytest.mark.parametrize(
+    ("added", "said"),
+    [
+        ([{"event": "slot", "name": "challenge_id", "value": "c1"}], ["utter_ask_otp_code"]),
+        ([{"event": "bot", "text": "wrong code"}], []),
+        ([], ["utter_ask_otp_code_again"]),
+    ],
+)
+async def test_the_code_prompt_says_a_code_was_sent_only_when_one_was(
+    added: list[dict], said: list[str]
+) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAskOtpCode().run(dispatcher, ask_tracker(added), {})
+    assert [m["response"] for m in dispatcher.messages] == said
