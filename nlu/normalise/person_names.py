@@ -174,7 +174,7 @@ _FILLERS = re.compile(
 )
 # Syllables that end sentences or mark grammar; a name does not contain them.
 _NON_NAME_SYLLABLES = frozenset(
-    "요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해님씨게갈려됐워파케랬냈왔갔셨렸줬봤헤뇽났"
+    "요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해님씨게갈려됐워파케랬냈왔갔셨렸줬봤헤뇽났으"
 )
 _MIN_NAME, _USUAL_NAME, _MAX_NAME = 2, 3, 4
 _CUE_WINDOW = 40

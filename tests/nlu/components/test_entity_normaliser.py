@@ -68,6 +68,20 @@ def test_a_diet_name_in_a_sentence_the_rules_do_not_know_is_kept(
         ("배달을 해 주세요", "배달을"),
         ("주민센터 몇 시까지 해요", "주민센"),
         ("김치 먹었어요", "김치"),
+        # nouns with a particle, verbs and dialect endings that start with a surname syllable
+        ("배달 조건이 뭐예요", "조건이"),
+        ("아직 소식이 없네요", "소식이"),
+        ("창구가 비싸요 기계가 비싸요", "기계가"),
+        ("기본증명서 좀 떼 주셔유", "주셔유"),
+        ("동사무소 몇 시까지 하능교", "하능교"),
+        ("동사무소 몇 시까지 한대유", "한대유"),
+        ("떼 주시오", "주시오"),
+        ("발급기 어딨어", "어딨어"),
+        ("우리 집 강아지가 아파요", "강아지"),
+        ("담당 공무원이랑 통화할게요", "공무원"),
+        ("길고양이 밥 주는 거요", "길고양"),
+        ("나는 사십구년 시월 구일생이오", "구일생"),
+        ("초본 세 장이면 얼마죠", "장이면"),
     ],
 )
 def test_a_diet_span_that_is_no_name_is_dropped(text: str, raw: str) -> None:
