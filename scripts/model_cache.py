@@ -8,6 +8,7 @@ go through :func:`ensure_model`, so the suite trains once per change, not once p
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import os
 import shutil
@@ -56,14 +57,18 @@ def ensure_model(config: Path | None = None, nlu_only: bool = False) -> Path:
     kind = "nlu" if nlu_only else "full"
     name = f"minwon-{kind}-{config.stem}-{inputs_hash(ROOT, config)}"
     cached = CACHE / "models" / f"{name}.tar.gz"
-    if not cached.exists():
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.parent / f".{name}.training"
-        shutil.rmtree(tmp, ignore_errors=True)
-        seconds = train(tmp, name, config, nlu_only=nlu_only)
-        (tmp / f"{name}.tar.gz").replace(cached)
-        (cached.parent / f"{name}.train_seconds").write_text(f"{seconds:.1f}\n")
-        shutil.rmtree(tmp, ignore_errors=True)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    # Several processes (the launcher, test sessions, benchmarks) may ask for the same model at
+    # once: one trains, the others wait for it instead of training it again.
+    with (cached.parent / f".{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not cached.exists():
+            tmp = cached.parent / f".{name}.training"
+            shutil.rmtree(tmp, ignore_errors=True)
+            seconds = train(tmp, name, config, nlu_only=nlu_only)
+            (tmp / f"{name}.tar.gz").replace(cached)
+            (cached.parent / f"{name}.train_seconds").write_text(f"{seconds:.1f}\n")
+            shutil.rmtree(tmp, ignore_errors=True)
     local = ROOT / "models" / cached.name
     local.parent.mkdir(exist_ok=True)
     if not local.exists():
