@@ -28,5 +28,9 @@ NOT_NAME_PREFIXES: frozenset[str] = frozenset({
     "유효", "연세",
     # Typo'd greetings: "안녀하세요", "안냐세요", "안뇨하세요".
     "안녀", "안냐", "안뇨",
+    # Photo sizes and formats a request may be made out to: "반명함으로 해 주세요".
+    "반명",
+    # Services, greetings and dialect replies: "서비스로 해 주세요", "고생하세요", "하모예".
+    "서비", "고생", "반갑", "하모",
 })
 # fmt: on

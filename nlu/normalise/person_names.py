@@ -167,10 +167,14 @@ _AFTER_BARE_NAME = re.compile(
     r"|말고|말구|아니고|아니구|아니라|대신"
     r"|[공영일이삼사오육칠팔구천백십]{2}(?:\s*년|[공영일이삼사오육칠팔구천백십]))"
 )
+_MADE_OUT_TO = re.compile(
+    r"^(?:해\s*주|해\s*줘|해\s*요|할게|하겠|하려|부탁|신청|발급|바꿔|변경|돼|되)"
+)
 _NAMED_AS = re.compile(r"^\s*이름")
 _SAYS_CALLED = re.compile(r"^\s*(?:합니다|해요|하는데요|하고요|하구요|합니당|하옵니다)")
 _FILLERS = re.compile(
-    r"^(?:\s*(?:(?:네|예|아|음|어|응|그)+|저기요|여보세요|아이고|어머|맞아요|그러니까)[\s,.!~?]+)+"
+    r"^(?:\s*(?:(?:네|예|아|음|어|응|그)+|저기요|여보세요|아이고|어머|맞아요|그러니까|그럼|그러면"
+    r"|좋아요|알겠어요|잠깐만요)[\s,.!~?]+)+"
 )
 # Syllables that end sentences or mark grammar; a name does not contain them.
 _NON_NAME_SYLLABLES = frozenset(
@@ -317,6 +321,11 @@ def _name_in_context(
         return None
     if called:
         return split_name(word, cued=True)
+    if word.endswith("로") and _MADE_OUT_TO.match(following):
+        # "그럼 김영희로 해 주세요": the name a request is made out to, anywhere in the message.
+        name = split_name(word, cued=False)
+        if name is not None and name != word:
+            return name
     if is_first:
         name = split_name(word, cued=False)
         if name is None:

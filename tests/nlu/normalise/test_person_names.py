@@ -158,6 +158,9 @@ def test_a_name_in_a_sentence_keeps_its_span() -> None:
         ("김영희로 해 주세요", "김영희"),
         ("박서연으로 해 주세요", "박서연"),
         ("최동훈으로요", "최동훈"),
+        ("네 그럼 김영희로 해 주세요", "김영희"),
+        ("그러면 받는 건 박서연으로 해 주세요", "박서연"),
+        ("명의는 한지민으로 할게요", "한지민"),
         ("김영희 씨로 해 주세요", "김영희"),
         ("김영희씨로 해 주세요", "김영희"),
         ("받는 분은 한지민 씨로요", "한지민"),
@@ -200,6 +203,13 @@ def test_names_with_more_particles_dialects_and_spelling_are_found(text: str, na
         "등본으로 해 주세요",
         "신당동으로 보내 주세요",
         "정 말 요",
+        "반명함으로 해 주세요",
+        "그럼 정말로 해 주세요",
+        "배달 서비스로 신청할게요",
+        "신청은 인터넷으로 할게요",
+        "반갑네요",
+        "끊을게요 고생하세요",
+        "하모예",
     ],
 )
 def test_copulas_after_numbers_and_requests_by_other_things_are_not_names(text: str) -> None:
