@@ -3,7 +3,11 @@
 Rule-based extraction (``nlu.normalise.extract``) finds numbers, dates, phones, documents, dongs
 and counts far more reliably than a statistical tagger trained on a few hundred examples, so its
 spans win. DIET's spans are kept for what rules cannot know in advance (person names) and as a
-fallback for a type the rules did not find, but only when the span normalises to a valid value.
+fallback for a type the rules did not find, but only when the span normalises to a valid value
+in its sentence: a DIET name must pass `judge_statistical_name` (stricter than a cued rule-based
+name), a dong stem that is also a common word needs a place cue, a number before an age word is
+not a count. The old value of a correction ("김지훈 말고 김지운이요") is dropped whichever
+extractor found it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
 """Korean personal names as written ("제 이름은 김영희입니다" -> "김영희").
 
 A word is a name only in a name context: after "이름은", "성함은", "저는", "제가", "저 ...인데요",
-before "라고 합니다", or as the first word of a short answer ("김영희요", "김영희고요 50년...").
+before "라고 합니다", as the first word of a short answer ("김영희요", "김영희고요 50년..."), as
+the name a request is made out to ("그럼 김영희로 해 주세요"), after another answer or a correction
+("... 010-1234-5678 김영희예요", "김지훈 말고 김지운이요"), or said whole after being spelled out
+syllable by syllable ("정 민 호 정민호입니다").
 It starts with a common surname, has 2-4 syllables (3 without an explicit name cue, since
 most two-syllable words that start with a surname syllable are ordinary nouns: "정말", "오늘",
 "배달"), and loses its particles and copulas ("이에요", "입니다", "이고요").
