@@ -91,10 +91,16 @@ def last_paragraph(texts: list[str]) -> str:
 
 
 def decide(script: list[tuple[str, tuple[str, str]]], question: str) -> tuple[str, str]:
-    for marker, action in script:
-        if marker in question:
-            return action
-    raise AssertionError(f"unexpected question: {question!r}")
+    """The first script row whose marker is in ``question`` wins for the code question (its
+    hint names the other fields); otherwise the marker nearest the end, i.e. what is asked last
+    ("... 이름, 생년월일, 휴대전화 번호를 여쭤볼게요. 먼저 성함이 어떻게 되세요?" asks the name)."""
+    marker, action = script[0]
+    if marker in question:
+        return action
+    found = [(question.rfind(m), a) for m, a in script[1:] if m in question]
+    if not found:
+        raise AssertionError(f"unexpected question: {question!r}")
+    return max(found, key=lambda f: f[0])[1]
 
 
 # -- Kakao -----------------------------------------------------------------------------------
