@@ -100,6 +100,7 @@ def system_specs(
         "MINWON_SERVICE_TOKEN": service_token,
         "MINWON_ACTION_URL": f"http://127.0.0.1:{ports.actions}/webhook",
         "MINWON_TRACKER_DB": str(var_dir / "tracker.db"),
+        "SANIC_HOST": "127.0.0.1",  # rasa_sdk listens on 0.0.0.0 unless told otherwise
     }
     return [
         ProcessSpec("backend", [str(BACKEND_PY), "-m", "app"], ROOT / "backend", backend_env,
