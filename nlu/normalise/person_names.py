@@ -281,7 +281,45 @@ def find_person_names(text: str) -> list[tuple[int, int, str]]:
         )
         if name is not None and not any(s < start + len(name) and start < e for s, e, _ in found):
             found.append((start, start + len(name), name))
+    if not found:
+        spelled = _spelled_only_name(text)
+        if spelled is not None:
+            found.append(spelled)
     return found
+
+
+# "이름은 김 영 희요": after a name cue, a name given only syllable by syllable.
+_SPELLED_ONLY = re.compile(
+    r"(?<![가-힣])(?P<letters>[가-힣](?:[\s,.~\-]+[가-힣]){1,3})"
+    r"(?:이요|요|입니다|이에요|예요|이고요|고요)?\s*[.!?~]*\s*$"
+)
+
+
+def _spelled_only_name(text: str) -> tuple[int, int, str] | None:
+    """(start, end, name) of a name spelled out after a name cue and never said whole."""
+    match = _SPELLED_ONLY.search(text)
+    if match is None:
+        return None
+    end = match.end("letters")
+    letters = [m for m in re.finditer(r"[가-힣]", text[:end]) if m.start() >= match.start()]
+    # "이름은 음 박 서 연이에요", "성함은 어 그 김 철": a hesitation before the letters is not part
+    # of the name, and "어" is also a surname; the usual lengths win over a four-syllable reading.
+    readings: list[tuple[int, int, str]] = []
+    for first in range(len(letters) - _MIN_NAME + 1):
+        start = letters[first].start()
+        name = "".join(m.group() for m in letters[first:])
+        cue = _NAME_CUE.search(_FILLERS_AFTER_CUE.sub("", text[:start]))
+        if cue and is_plausible_name(name, cued=True):
+            usual = len(name) == _USUAL_NAME or name[:2] in COMPOUND_SURNAMES
+            rank = 0 if usual else 1 if len(name) == _MIN_NAME else 2
+            readings.append((rank, first, name))
+    if not readings:
+        return None
+    _, first, name = min(readings)
+    return letters[first].start(), end, name
+
+
+_FILLERS_AFTER_CUE = re.compile(r"(?:[\s,.~]*(?:음|어|그|아|저|네))+[\s,.~]*$")
 
 
 _LETTER_GAP = re.compile(r"[\s,.~\-]*")

@@ -227,3 +227,29 @@ def test_copulas_after_numbers_and_requests_by_other_things_are_not_names(text: 
 def test_a_corrected_name_gives_only_the_new_name(text: str, name: str) -> None:
     spans = extract_entities(text, date(2026, 11, 25))
     assert [s.value for s in spans if s.entity == "person_name"] == [name]
+
+
+@pytest.mark.parametrize(
+    ("text", "letters", "name"),
+    [
+        ("이름은 김 영 희요", "김 영 희", "김영희"),
+        ("제 이름은 음 박 서 연이에요", "박 서 연", "박서연"),
+        ("성함이 양 미 숙", "양 미 숙", "양미숙"),
+        ("성함은 어 그 김 철", "김 철", "김철"),
+        ("성함은 어 양 미 숙", "양 미 숙", "양미숙"),
+        ("이름은 이 민 준이요", "이 민 준", "이민준"),
+        ("이름은 남 궁 민 수요", "남 궁 민 수", "남궁민수"),
+    ],
+)
+def test_a_name_only_spelled_out_after_a_name_cue_is_joined(
+    text: str, letters: str, name: str
+) -> None:
+    ((start, end, found),) = find_person_names(text)
+    assert (text[start:end], found) == (letters, name)
+
+
+@pytest.mark.parametrize(
+    "text", ["이 거 요", "이름이 어 이 거 요", "이름은 정 말 요", "저 그 등 본 요"]
+)
+def test_single_syllables_that_spell_no_name_are_not_names(text: str) -> None:
+    assert find_person_names(text) == []
