@@ -139,7 +139,7 @@ def _after_number(text: str, start: int) -> bool:
 
 
 def _ends_in_subject_particle(name: str) -> bool:
-    """ "기준이", "소식이": 이 after a closed syllable is the subject particle of a noun.
+    """True for "기준이", "소식이": 이 after a closed syllable is a noun's subject particle.
 
     A name like "김순이" is lost to DIET here; the rules still take it as an answer ("김순이요").
     """
