@@ -33,9 +33,7 @@ from sanic.response import HTTPResponse
 from bot.kakao.mailbox import Mailbox, RecentAnswers
 from bot.kakao.payload import PayloadError, SkillRequest, parse_skill_payload
 from bot.kakao.skill_response import (
-    EXTRA_MORE,
-    MAX_LABEL,
-    fit,
+    more_quick_reply,
     render_pages,
     simple_text,
     use_callback_response,
@@ -223,20 +221,11 @@ class KakaoInput(InputChannel):
         return {key: self.texts.get(key, domain) for key in self.texts.names()}
 
     def _notice_response(self, key: str, request: Request) -> dict[str, Any]:
+        """One of the channel's own sentences; the waiting ones offer "show answer"."""
         words = self._words(request)
-        quick = []
-        if key in {"late", "still_preparing"}:
-            quick = [
-                {
-                    "label": fit(words["show_answer"], MAX_LABEL),
-                    "action": "message",
-                    "messageText": words["show_answer"],
-                    "extra": {EXTRA_MORE: "1"},
-                }
-            ]
         template: dict[str, Any] = {"outputs": [simple_text(words[key])]}
-        if quick:
-            template["quickReplies"] = quick
+        if key in {"late", "still_preparing"}:
+            template["quickReplies"] = [more_quick_reply(words["show_answer"])]
         return {"version": "2.0", "template": template}
 
     def _render(

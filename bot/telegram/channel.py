@@ -5,9 +5,10 @@ answers 200 at once and handles the update in a background task, because Telegra
 update whose webhook call is slow or fails (protocols.md §2.1, §6.2). Repeated ``update_id``s are
 ignored. Updates of one chat are handled in arrival order.
 
-``get_output_channel()`` returns a ``TelegramOutput`` over one shared, lazily initialised
-``telegram.Bot``, so staff replies and delivery updates can be pushed at any time from Rasa's HTTP
-API, unlike Rasa's built-in channel, whose ``asyncio.run`` fails inside Sanic (protocols.md §3.3).
+``get_output_channel()`` returns a ``TelegramOutput`` (``output.py``) over one shared, lazily
+initialised ``telegram.Bot``, so staff replies and delivery updates can be pushed at any time from
+Rasa's HTTP API, unlike Rasa's built-in channel, whose ``asyncio.run`` fails inside Sanic
+(protocols.md §3.3).
 """
 
 from __future__ import annotations
@@ -23,31 +24,29 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-from rasa.core.channels.channel import (
-    CollectingOutputChannel,
-    InputChannel,
-    OutputChannel,
-    UserMessage,
-)
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from telegram import Bot, InputFile, Update
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram import Update
+from telegram.error import TelegramError
 
-from bot.reply import ChannelTexts, Reply, domain_of
-from bot.telegram.keyboard import CallbackStore, Outgoing, is_public_url, render
+from bot.reply import ChannelTexts, Reply
+from bot.telegram.keyboard import CallbackStore
+from bot.telegram.output import (
+    DEFAULT_BASE_URL,
+    TelegramBot,
+    TelegramCollector,
+    TelegramOutput,
+)
 from bot.telegram.updates import Incoming, classify
 from nlu.pii import mask_rrn
 
 logger = logging.getLogger(__name__)
 
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
-DEFAULT_BASE_URL = "https://api.telegram.org"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 MAX_BODY_BYTES = 1024 * 1024
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 SEEN_UPDATES_TTL_S = 24 * 3600  # Telegram keeps undelivered updates at most 24 hours
 MAX_SEEN = 100_000
 GROUP_NOTICE_EVERY_S = 600.0
@@ -79,143 +78,6 @@ class RecentIds:
         while len(self._seen) > self._max:
             self._seen.popitem(last=False)
         return True
-
-
-class TelegramBot:
-    """One ``telegram.Bot`` for the process, initialised (``getMe``) on first use."""
-
-    def __init__(self, token: str, base_url: str = DEFAULT_BASE_URL) -> None:
-        base = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.bot = Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
-        self._lock: asyncio.Lock | None = None
-        self._ready = False
-
-    async def ready(self) -> Bot:
-        if self._ready:
-            return self.bot
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if not self._ready:
-                await self.bot.initialize()
-                self._ready = True
-        return self.bot
-
-    async def shutdown(self) -> None:
-        if self._ready:
-            self._ready = False
-            await self.bot.shutdown()
-
-    async def call(self, method: str, **kwargs: Any) -> Any:
-        """Call a Bot method, waiting once when Telegram asks to slow down (429)."""
-        bot = await self.ready()
-        try:
-            return await getattr(bot, method)(**kwargs)
-        except RetryAfter as e:
-            delay = e.retry_after
-            delay_s = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-            logger.warning("telegram_rate_limited", extra={"retry_after_s": delay_s})
-            await asyncio.sleep(min(delay_s, 30.0))
-            return await getattr(bot, method)(**kwargs)
-
-
-class TelegramCollector(CollectingOutputChannel):
-    """Collects one turn's messages under the name ``telegram`` (for ``channel:`` variations),
-    keeping each text whole: the renderer decides where messages break."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "telegram"
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._persist_message(self._message(recipient_id, text=text.strip()))
-
-
-class TelegramOutput(OutputChannel):
-    """Sends a ``Reply`` (or a pushed Rasa message) to a chat through the shared bot."""
-
-    def __init__(
-        self,
-        bot: TelegramBot,
-        store: CallbackStore,
-        texts: ChannelTexts,
-        app: Callable[[], Any] = lambda: None,
-    ) -> None:
-        self.bot = bot
-        self.store = store
-        self.texts = texts
-        self._app = app
-
-    @classmethod
-    def name(cls) -> str:
-        return "telegram"
-
-    def words(self) -> dict[str, str]:
-        domain = domain_of(self._app())
-        return {key: self.texts.get(key, domain) for key in self.texts.names()}
-
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """Rasa's entry point for pushed messages (staff replies): one message dict at a time."""
-        await self.send_reply(recipient_id, Reply.from_rasa([message]))
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_reply(recipient_id, Reply.of(text))
-
-    async def send_reply(self, chat_id: int | str, reply: Reply) -> None:
-        for outgoing in render(reply, self.store, self.words()):
-            await self._send(chat_id, outgoing)
-
-    async def send_notice(self, chat_id: int | str, key: str) -> None:
-        await self.send_reply(chat_id, Reply.of(self.words()[key]))
-
-    async def _send(self, chat_id: int | str, out: Outgoing) -> None:
-        try:
-            if out.kind == "text":
-                await self.bot.call(
-                    "send_message", chat_id=chat_id, text=out.text, reply_markup=out.keyboard
-                )
-            elif out.kind == "photo":
-                await self.bot.call("send_photo", chat_id=chat_id, photo=out.url)
-            elif out.kind == "document":
-                await self._send_document(chat_id, out)
-        except Forbidden:
-            logger.info("telegram_chat_blocked_bot", extra={"conversation_id": str(chat_id)})
-
-    async def _send_document(self, chat_id: int | str, out: Outgoing) -> None:
-        """Telegram fetches public URLs itself; a file on a local backend is uploaded by us."""
-        caption = out.text or None
-        if is_public_url(out.url):
-            await self.bot.call(
-                "send_document",
-                chat_id=chat_id,
-                document=out.url,
-                caption=caption,
-                reply_markup=out.keyboard,
-            )
-            return
-        try:
-            async with httpx.AsyncClient(timeout=15.0) as client:
-                fetched = await client.get(out.url)
-                fetched.raise_for_status()
-            if len(fetched.content) > MAX_DOCUMENT_BYTES:
-                raise ValueError("document too large")
-        except (httpx.HTTPError, ValueError):
-            logger.warning("telegram_document_unavailable", extra={"conversation_id": str(chat_id)})
-            await self.bot.call(
-                "send_message",
-                chat_id=chat_id,
-                text=f"{caption or ''}\n{out.url}".strip(),
-                reply_markup=out.keyboard,
-            )
-            return
-        filename = out.filename or out.url.rsplit("/", 1)[-1] or "document"
-        await self.bot.call(
-            "send_document",
-            chat_id=chat_id,
-            document=InputFile(fetched.content, filename=filename),
-            caption=caption,
-            reply_markup=out.keyboard,
-        )
 
 
 class TelegramInput(InputChannel):
