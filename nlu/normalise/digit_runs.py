@@ -47,6 +47,9 @@ _SHORT_GROUP_MAX = 3
 _SINO_UNITS = frozenset("십백천")
 _SINO_START = frozenset("천백일이삼사오육칠팔구")
 _SINO_GROUP_MIN, _SINO_GROUP_MAX = 100, 9999
+# Spoken syllables glued to typed digits that are an ending, not digits: "이구요" (casual
+# copula), "이오", "이십니다" (honorific copula), "일" of "일걸요", "이" of "이에요".
+_TAIL_ENDINGS = frozenset({"이", "일", "이구", "이오", "이십"})
 # Endings that close a short spoken group without making it a word ("팔팔 공오 공오요").
 _SHORT_GROUP_ENDING = re.compile(
     r"(?:요|예요|에요|입니다|이요|이고|고요|번|이랑|까지|으로|이에요)(?![가-힣])"
@@ -172,6 +175,7 @@ def find_digit_groups(text: str, blocked: Sequence[tuple[int, int]] = ()) -> lis
             and (is_digit_char(text[j]) or text[j] in _SINO_UNITS)
         ):
             j += 1
+        scanned_end, j = j, _without_particle_tail(text, i, j)
         if any(c in _SINO_UNITS for c in text[i:j]):
             sino = _sino_group_at(text, i, j)
             groups.extend([sino] if sino is not None else _plain_groups(text, i, j))
@@ -179,8 +183,34 @@ def find_digit_groups(text: str, blocked: Sequence[tuple[int, int]] = ()) -> lis
             group = _group_at(text, i, j)
             if group is not None:
                 groups.append(group)
-        i = j
+        i = scanned_end
     return groups
+
+
+def _is_arabic(char: str) -> bool:
+    return (char.isascii() and char.isdigit()) or char in _FULL_WIDTH_DIGITS
+
+
+def _without_particle_tail(text: str, start: int, end: int) -> int:
+    """End of the scanned stretch `start:end` once a particle glued to typed digits is cut off.
+
+    "010-4415-2280이 맞아요", "20481937이구요", "482913일걸요": a digit syllable right after typed
+    digits is a particle or copula ("이", "일"), not a spoken digit. Spoken syllables extend the
+    typed digits when they are not a known ending ("010 4415 22팔공", "010-1234-567팔").
+    """
+    for index in range(start + 1, end):
+        if not (_is_arabic(text[index - 1]) and not _is_arabic(text[index])):
+            continue
+        tail_end = index
+        while tail_end < end and not _is_arabic(text[tail_end]):
+            tail_end += 1
+        tail = text[index:tail_end]
+        more_digits_follow = tail_end < end
+        if more_digits_follow:
+            continue  # "010일이삼사5678": spoken digits between typed ones
+        if tail in _TAIL_ENDINGS or tail in _WORD_LIKE_GROUPS:
+            return index
+    return end
 
 
 def _plain_groups(text: str, start: int, end: int) -> list[DigitGroup]:
