@@ -138,6 +138,21 @@ _NOT_DOCUMENTS: tuple[str, ...] = (
     "국세완납증명",
     "국세납세증명서",
     "국세납세증명",
+    "등기등본",
+    "국세완납",
+    "국세납세",
+    "국세납부증명서",
+    "국세납부증명",
+    "국세세금완납증명서",
+    "국세청납세증명서",
+    "국세청납세증명",
+    "국세청완납증명서",
+    "국세청완납증명",
+    "국세청납부증명서",
+    "세무서납세증명서",
+    "세무서납세증명",
+    "세무서완납증명서",
+    "세무서완납증명",
 )
 # Abbreviations naming two documents; the split index is where the second one starts.
 _PAIRS: dict[str, tuple[str, str, int]] = {
