@@ -1,4 +1,4 @@
-"""Documents other offices issue (court registry, national tax service) are not district documents."""
+"""Documents of other offices (court registry, national tax service) are no district documents."""
 
 from datetime import date
 
