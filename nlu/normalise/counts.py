@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from nlu.normalise.documents import find_documents
 from nlu.normalise.spoken_digits import count_number, native_number
 
 MAX_COPIES = 1000  # bulk counts go up to 100 a day; anything far beyond is not a count
@@ -77,8 +78,32 @@ def _numeral_fits(text: str, start: int, numeral: str, counter: str, spaced: boo
     return True
 
 
-def find_copies(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, count) for every number of copies in `text`."""
+# "두통" is also a headache ("두통이 심해요"): typed without a space it is a count only right
+# after a document word ("등본 두통", "등본두통") or before a request for copies ("두통 떼 주세요").
+_HEADACHE = "두통"
+_HEADACHE_DOCUMENT_GAP = 8
+_COPY_REQUEST_AFTER = re.compile(
+    r"(?:씩|만)|(?:이요|요|을|를|은|는|도|으로|로)?\s*"
+    r"(?:떼|뗴|뗄|뗐|뽑|발급|출력|필요|주세요|줘|주실|부탁|신청|해\s*주|해\s*줘|할게|하려)"
+)
+
+
+def _is_headache(text: str, start: int, end: int) -> bool:
+    if text[start:end] != _HEADACHE:
+        return False
+    if _COPY_REQUEST_AFTER.match(text, end):
+        return False
+    near_document = any(
+        m.end <= start and start - m.end <= _HEADACHE_DOCUMENT_GAP for m in find_documents(text)
+    )
+    return not near_document
+
+
+def find_copies(text: str, *, count_expected: bool = False) -> list[tuple[int, int, str]]:
+    """(start, end, count) for every number of copies in `text`.
+
+    `count_expected` is for a span already tagged as a count: "두통" is then no headache.
+    """
     found: list[tuple[int, int, str]] = []
     for match in _COUNTER.finditer(text):
         if not _counter_ends_word(text, match.end()):
@@ -87,6 +112,8 @@ def find_copies(text: str) -> list[tuple[int, int, str]]:
         if numeral is None:
             continue
         start, value = numeral
+        if not count_expected and _is_headache(text, start, match.end()):
+            continue
         if 1 <= value <= MAX_COPIES and not any(s < match.end() and start < e for s, e, _ in found):
             found.append((start, match.end(), str(value)))
     standalone = _STANDALONE.match(text)
@@ -131,7 +158,7 @@ def is_age(text: str, number_end: int) -> bool:
 
 def parse_copies(text: str) -> str | None:
     """Normalise a copies span ("두 통", "두", "2", "오십") to decimal digits, or None."""
-    found = find_copies(text)
+    found = find_copies(text, count_expected=True)
     if found:
         return found[0][2]
     bare = re.sub(r"(?:만|이요|요|이에요|예요|입니다|씩|정도|쯤)+\s*[.!?~]*$", "", text.strip())
