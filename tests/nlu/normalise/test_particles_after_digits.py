@@ -53,9 +53,7 @@ def test_a_particle_glued_to_typed_digits_does_not_add_a_digit(
     ],
 )
 def test_spoken_digits_that_continue_typed_digits_still_count(text: str, value: str) -> None:
-    assert [(e.entity, e.value) for e in extract_entities(text, TODAY)] == [
-        ("phone_number", value)
-    ]
+    assert [(e.entity, e.value) for e in extract_entities(text, TODAY)] == [("phone_number", value)]
 
 
 @pytest.mark.parametrize(
