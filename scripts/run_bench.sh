@@ -31,17 +31,23 @@ run() {
   fi
 }
 
-# train once up front (cached by the inputs' hash) so no benchmark measures a training run
+# Resolve the model once (trained if its inputs changed, cached by their hash) so no benchmark
+# measures a training run and turn and kakao measure the same model even if data/ changes
+# while they run.
+MODEL_ARGS=()
 if [[ " ${selected[*]} " =~ " turn " || " ${selected[*]} " =~ " kakao " ]]; then
-  "$RASA_PY" -m scripts.model_cache >/dev/null || exit 1
+  model="$("$RASA_PY" -m scripts.model_cache | tail -n 1)" || exit 1
+  [ -f "$model" ] || { echo "no model: $model" >&2; exit 1; }
+  echo "== model: $model"
+  MODEL_ARGS=(--model "$model")
 fi
 
 for name in "${selected[@]}"; do
   case "$name" in
     nlu)     run nlu "$RASA_PY" -m bench.nlu_latency ;;
     backend) run backend "$BACKEND_PY" bench/backend_orders.py ;;
-    turn)    run turn "$RASA_PY" -m bench.turn_latency ;;
-    kakao)   run kakao "$RASA_PY" -m bench.turn_latency --then \
+    turn)    run turn "$RASA_PY" -m bench.turn_latency "${MODEL_ARGS[@]}" ;;
+    kakao)   run kakao "$RASA_PY" -m bench.turn_latency "${MODEL_ARGS[@]}" --then \
                "$RASA_PY" bench/kakao_latency.py --url '{rasa_url}' \
                --secret "${MINWON_KAKAO_SECRET:-}" ;;
     *) echo "unknown benchmark '$name' (nlu, backend, turn, kakao)" >&2; status=2 ;;
