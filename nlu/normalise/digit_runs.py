@@ -40,7 +40,12 @@ _UNIT_AFTER = re.compile(
     r"|(?:만|천|억)(?:\s?원|(?![가-힣]))",
 )
 # Endings that turn a trailing "이" into the copula ("오육칠팔이에요" -> ...8, not ...82).
-_COPULA_AFTER_I = re.compile(r"에요|예요|요|고|라|야|었|였|다(?!시)|며|면|니|랑|나|지|든|죠|네|거")
+# Dialect copulas too: "...팔이유", "...팔이여", "...팔이에여", "...팔이우다".
+_COPULA_AFTER_I = re.compile(
+    r"에요|예요|에여|에유|요|고|라|야|었|였|다(?!시)|며|면|니|랑|나|지|든|죠|네|거|유|여|우"
+)
+# "...칠일걸요", "...칠일 거예요": the copula "일" (it will be), not the digit 1.
+_COPULA_I_L = re.compile(r"\s?(?:걸|거|꺼|껄|지도|지 몰|수도|\s수)")
 _AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+")
 _SHORT_GROUP_MAX = 3
 # Elderly callers read four-digit groups as numbers: "공일공 천이백삼십사 오천육백칠십팔".
@@ -117,6 +122,8 @@ def _group_at(text: str, start: int, end: int) -> DigitGroup | None:
         and (_COPULA_AFTER_I.match(after) or not after[:1].strip())
     ):
         # "...팔이에요" (copula) or "...2280이 맞아요" (subject particle): also read without it.
+        copula_end = end - 1
+    elif len(raw) > 1 and raw.endswith("일") and _COPULA_I_L.match(after):
         copula_end = end - 1
     if is_spoken and not any(c.isdigit() for c in raw):
         before = text[start - 1] if start > 0 else " "

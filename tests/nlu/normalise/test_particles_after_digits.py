@@ -62,3 +62,23 @@ def test_spoken_digits_that_continue_typed_digits_still_count(text: str, value: 
 )
 def test_a_resident_number_followed_by_a_particle_is_still_masked(text: str) -> None:
     assert "1234567" not in mask_rrn(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("공일공 사사일오 이이팔공이유", "phone_number", "01044152280"),
+        ("공일공 사사일오 이이팔공이에여", "phone_number", "01044152280"),
+        ("이공사팔 일구삼칠이여", "order_id", "20481937"),
+        ("이공사팔 일구삼칠일걸요", "order_id", "20481937"),
+        ("인증번호 사팔이구일삼이우다", "otp_code", "482913"),
+        ("인증번호 사팔이구일삼일 거예요", "otp_code", "482913"),
+        ("일이삼사오육칠팔구공이에유", "business_number", "1234567890"),
+        ("오공공삼공이이유", "birth_date", "1950-03-02"),
+    ],
+)
+def test_a_dialect_copula_after_spoken_digits_is_read_without_its_digit(
+    text: str, entity: str, value: str
+) -> None:
+    assert [(e.entity, e.value) for e in extract_entities(text, TODAY)] == [(entity, value)]
+    assert normalise(entity, text, TODAY) == value
