@@ -1,4 +1,6 @@
-"""Two Rasa servers over one PostgreSQL tracker store and one Redis lock store (endpoints.scale.yml).
+"""Two Rasa servers over one PostgreSQL tracker store and one Redis lock store.
+
+The stores are configured by endpoints.scale.yml, as in deploy/compose.yml.
 
 Starts, on free loopback ports and in a throwaway directory: a PostgreSQL cluster (initdb and
 pg_ctl, the approach of backend/app/testing/pg_cluster.py, copied because the backend lives in
@@ -157,7 +159,7 @@ class Process:
         if self.popen is not None and self.popen.poll() is None:
             self.popen.terminate()
             try:
-                self.popen.wait(timeout=20)
+                self.popen.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
@@ -214,7 +216,10 @@ def scale_system(rasa_model: Path) -> Iterator[ScaleSystem]:
             "MINWON_REDIS_LOCK_DB": "1",
             "MINWON_REDIS_PASSWORD": "",
         }
-        rasa_argv = replace_flag(rasa.argv, "--endpoints", str(ROOT / "endpoints.scale.yml"))
+        # MINWON_SCALE_ENDPOINTS lets one check that the lock test fails without a shared lock
+        # store (e.g. a copy of endpoints.scale.yml with `lock_store: {type: in_memory}`)
+        endpoints = os.environ.get("MINWON_SCALE_ENDPOINTS", str(ROOT / "endpoints.scale.yml"))
+        rasa_argv = replace_flag(rasa.argv, "--endpoints", endpoints)
         rasa_a = dataclasses.replace(
             rasa, name="rasa-a", env=scale_env,
             argv=replace_flag(rasa_argv, "--log-file", str(logs / "rasa-a.log")))
