@@ -48,9 +48,14 @@ def load_eval_set(path: Path = EVAL_FILE) -> list[dict[str, Any]]:
 
 
 def variant_config(variant: str) -> Path:
-    """Writes config.yml with another tokenizer (or Rasa's stock pipeline); returns its path."""
+    """Writes config.yml with another tokenizer (or Rasa's stock pipeline); returns its path.
+
+    A variant that names an existing YAML file is used as it is (for experiments).
+    """
     if variant == "default":
         return ROOT / "config.yml"
+    if variant.endswith((".yml", ".yaml")) and Path(variant).is_file():
+        return Path(variant).resolve()
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     if variant == "whitespace":
         config["pipeline"] = STOCK_PIPELINE

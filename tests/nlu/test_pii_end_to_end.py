@@ -12,10 +12,11 @@ from tests.conftest import System
 
 pytestmark = pytest.mark.e2e
 
+# Numbers no other test sends, so a trace can only come from these messages.
 RRN_FORMS = [
-    ("제 주민번호는 500302-1234567 이에요", ("500302", "1234567")),
-    ("주민등록번호 5003021234567 불러드릴게요", ("5003021234567",)),
-    ("오공공삼공이 일이삼사오육칠 이에요", ("오공공삼공이", "일이삼사오육칠")),
+    ("제 주민번호는 730915-2864153 이에요", ("730915", "2864153")),
+    ("주민등록번호 7309152864153 불러드릴게요", ("7309152864153",)),
+    ("칠삼공구일오 이팔육사일오삼 이에요", ("칠삼공구일오", "이팔육사일오삼")),
 ]
 
 
@@ -40,7 +41,9 @@ def test_rrn_leaves_no_trace_in_tracker_parse_or_log(
 
     tracker_db = system.processes["rasa"].spec.env["MINWON_TRACKER_DB"]
     with sqlite3.connect(tracker_db) as db:
-        stored = "\n".join(row[0] for row in db.execute("select data from events"))
+        stored = "\n".join(row[0] for row in db.execute(
+            "select data from events where sender_id = ?", (sender,)))
+    assert stored, "the conversation was not stored"
     logs = "\n".join(p.read_text(errors="replace") for p in system.log_dir.iterdir())
     for fragment in fragments:
         assert fragment not in tracker.text
