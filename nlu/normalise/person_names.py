@@ -304,6 +304,8 @@ def find_person_names(text: str) -> list[tuple[int, int, str]]:
         name = _spelled_out_name(text, words, index) or _name_in_context(
             text, start, end, word, following, is_first=index == first_index
         )
+        if name is not None and _is_honorific_verb(name, text[start + len(name) : end]):
+            name = None  # "안냥하세요": a greeting's stem 하 + 세요, not a name ending in 하
         if name is not None and not any(s < start + len(name) and start < e for s, e, _ in found):
             found.append((start, start + len(name), name))
     if not found:
@@ -311,6 +313,14 @@ def find_person_names(text: str) -> list[tuple[int, int, str]]:
         if spelled is not None:
             found.append(spelled)
     return found
+
+
+_HONORIFIC_VERB_ENDING = re.compile(r"(?:세요|셔|십|시[고면니]|세용)")
+
+
+def _is_honorific_verb(name: str, rest_of_word: str) -> bool:
+    """True when the "name" is a verb stem in 하 followed by an honorific ending."""
+    return name.endswith("하") and bool(_HONORIFIC_VERB_ENDING.match(rest_of_word))
 
 
 # "이름은 김 영 희요": after a name cue, a name given only syllable by syllable.

@@ -253,3 +253,13 @@ def test_a_name_only_spelled_out_after_a_name_cue_is_joined(
 )
 def test_single_syllables_that_spell_no_name_are_not_names(text: str) -> None:
     assert find_person_names(text) == []
+
+
+@pytest.mark.parametrize("text", ["안냥하세요", "안녀하세요 처음이에요", "방가하세용"])
+def test_a_greeting_with_a_typo_is_not_a_name(text: str) -> None:
+    from datetime import date
+
+    from nlu.normalise.extract import extract_entities
+
+    names = [e for e in extract_entities(text, date(2026, 11, 25)) if e.entity == "person_name"]
+    assert names == []
