@@ -59,7 +59,8 @@ BACKEND_BENCH_ENV = {"MINWON_SMS_RATE_LIMIT_COUNT": "100000", "MINWON_LOG_LEVEL"
 # Korean text is escaped (STYLE.md: no Hangul in .py files outside nlu/ and tests).
 GREETINGS = [
     "\uc548\ub155\ud558\uc138\uc694",  # "hello"
-    "\uc548\ub155\ud558\uc138\uc694~ \ubb38\uc758 \uc880 \ub4dc\ub9b4\uac8c\uc694",  # hello, a question
+    # "hello, I have a question"
+    "\uc548\ub155\ud558\uc138\uc694~ \ubb38\uc758 \uc880 \ub4dc\ub9b4\uac8c\uc694",
     "\uc548\ub155\ud558\uc138\uc694 \ubc18\uac11\uc2b5\ub2c8\ub2e4",  # hello, nice to meet you
 ]
 QUESTIONS = [
