@@ -132,6 +132,15 @@ def start_redis(log: Path) -> RedisServer:
     pytest.fail(f"redis-server did not answer:\n{log.read_text(errors='replace')[-2000:]}")
 
 
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = start_redis(tmp_path_factory.mktemp("redis") / "redis.out")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 # --- the processes -----------------------------------------------------------------------------
 
 

@@ -36,7 +36,8 @@ def test_the_rasa_instances_share_one_model_one_tracker_store_and_one_lock_store
 def test_endpoints_scale_uses_shared_stores_and_expandable_variables() -> None:
     config = yaml.safe_load(ENDPOINTS_TEXT)
     assert config["tracker_store"]["dialect"] == "postgresql"
-    assert config["lock_store"]["type"] == "redis"
+    # Redis, through the lock store whose ticket changes are atomic (bot/lock_store.py)
+    assert config["lock_store"]["type"] == "bot.lock_store.AtomicRedisLockStore"
     # Rasa expands ${VAR} only in plain (unquoted) scalars
     assert not re.search(r"[\"']\$\{", ENDPOINTS_TEXT)
 

@@ -5,7 +5,7 @@ balancer would send them: the certificate form started on A goes on on B, throug
 the SMS code, to a placed order. Then messages to one conversation arrive on both instances at
 the same moment: a shared ticket lock must serialise them so that the PostgreSQL tracker store
 holds every user message and every answer (the second writer drops events otherwise). Rasa
-Open Source 3.6's RedisLockStore does not do that reliably; see the xfail below.
+Open Source 3.6's RedisLockStore does not do that reliably; bot/lock_store.py does.
 """
 
 from __future__ import annotations
@@ -75,14 +75,9 @@ def test_a_form_started_on_one_instance_goes_on_on_the_other(scale_system: Scale
 # Rasa Open Source 3.6's RedisLockStore issues a ticket by GET, modify, SET (LockStore.issue_ticket)
 # and releases it the same way, with no transaction: two instances taking a message for the same
 # conversation in the same instant can both get ticket 0 and run at once, and the SQL tracker
-# store then drops the second writer's events (SQLTrackerStore._additional_events). Seen here:
-# 2 of 7 user messages lost with the Redis lock, 3 of 7 with no shared lock at all. The fix is a
-# lock store whose ticket issue and release are atomic (WATCH/MULTI or a Lua script); until the
-# project has one, this test records the gap instead of failing the suite.
-@pytest.mark.xfail(
-    reason="stock RedisLockStore is not atomic across instances (see comment above)",
-    strict=False,
-)
+# store then drops the second writer's events (SQLTrackerStore._additional_events). Seen here
+# with `type: redis`: 2 of 7 user messages lost; 3 of 7 with no shared lock at all.
+# endpoints.scale.yml therefore uses bot.lock_store.AtomicRedisLockStore (WATCH/MULTI/EXEC).
 def test_messages_at_the_same_moment_on_both_instances_are_serialised(
     scale_system: ScaleSystem,
 ) -> None:

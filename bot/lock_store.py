@@ -1,0 +1,116 @@
+"""A Redis ticket lock store that stays correct with several Rasa instances.
+
+Rasa Open Source 3.6's `RedisLockStore` changes a conversation's ticket lock by GET, modify in
+Python, SET, with nothing in between to stop another process: two instances taking a message for
+one conversation in the same instant can both be issued ticket 0 and run the turn at once (the SQL
+tracker store then drops one writer's events), and `cleanup` can delete a lock another instance
+has just queued on. Here every change of a lock (issue a ticket, drop expired tickets, drop a
+served ticket) is one optimistic transaction: WATCH the key, read and change the lock, then
+MULTI/EXEC the write, starting over if another client wrote the key meanwhile. The keys and the
+stored JSON are the stock ones (`[<prefix>:]lock:<conversation_id>`), so the two stores can read
+each other's locks.
+
+Use it in endpoints.yml as `lock_store: {type: bot.lock_store.AtomicRedisLockStore, url: ...}`
+with the same keys as `type: redis` (protocols.md 3.7).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import redis
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+# a transaction retries only when another client changed the same lock between WATCH and EXEC;
+# with a handful of instances per conversation that settles within a few attempts
+MAX_TRANSACTION_ATTEMPTS = 200
+# a lock key outlives its last ticket by this much, so a crashed instance leaves no key forever
+KEY_EXPIRY_MARGIN_MS = 1000
+
+T = TypeVar("T")
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    """`RedisLockStore` whose ticket issue and release are atomic across processes."""
+
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
+        """Build from an endpoint config, as Rasa does for a lock store named by module path.
+
+        `LockStore.create` calls a custom lock store class with `endpoint_config=` only; keyword
+        arguments (those of `RedisLockStore`) are for direct use and override the config.
+        """
+        if endpoint_config is not None:
+            kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs,
+                      **kwargs}
+        super().__init__(**kwargs)
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        """Issue the next ticket number for `conversation_id`, creating the lock if needed."""
+        logger.debug("Issuing ticket for conversation '%s'.", conversation_id)
+        try:
+            return self._transact(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime))
+        except LockError:
+            raise
+        except Exception as e:
+            raise LockError(f"Error while acquiring lock. Error:\n{e}") from e
+
+    def update_lock(self, conversation_id: str) -> None:
+        """Drop the expired tickets of `conversation_id`'s lock."""
+        self._transact(conversation_id, lambda lock: lock.remove_expired_tickets())
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        """Drop ticket `ticket_number` from `conversation_id`'s lock."""
+        self._transact(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Drop the ticket, and the lock with it when no ticket is left, in one transaction.
+
+        The stock version deletes the lock in a second step, which can throw away a ticket
+        issued in between.
+        """
+        self.finish_serving(conversation_id, ticket_number)
+
+    def _transact(self, conversation_id: str, change: Callable[[TicketLock], T]) -> T:
+        """Apply `change` to the stored lock atomically and return what it returns.
+
+        The lock is written back with its live tickets only; a lock with none is deleted, as
+        stock `cleanup` does once no one waits. A lock that does not exist yet starts empty.
+        """
+        key = self.key_prefix + conversation_id
+        with self.red.pipeline() as pipe:
+            for _ in range(MAX_TRANSACTION_ATTEMPTS):
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    lock = (TicketLock.from_dict(json.loads(raw)) if raw
+                            else self.create_lock(conversation_id))
+                    result = change(lock)
+                    lock.remove_expired_tickets()
+                    pipe.multi()
+                    if lock.tickets:
+                        pipe.set(key, lock.dumps(), px=_key_lifetime_ms(lock))
+                    else:
+                        pipe.delete(key)
+                    pipe.execute()
+                    return result
+                except redis.WatchError:
+                    continue
+        raise LockError(
+            f"Could not change the lock of conversation '{conversation_id}': it changed under "
+            f"every one of {MAX_TRANSACTION_ATTEMPTS} attempts."
+        )
+
+
+def _key_lifetime_ms(lock: TicketLock) -> int:
+    """Milliseconds until the lock's last ticket expires, plus a margin."""
+    last_expiry = max(ticket.expires for ticket in lock.tickets)
+    return max(1, math.ceil((last_expiry - time.time()) * 1000)) + KEY_EXPIRY_MARGIN_MS
