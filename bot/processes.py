@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,7 +121,9 @@ def system_specs(
     ]
 
 
-def wait_healthy(url: str, timeout_s: float, is_alive: callable = lambda: True) -> None:  # type: ignore[valid-type]
+def wait_healthy(
+    url: str, timeout_s: float, is_alive: Callable[[], bool] = lambda: True
+) -> None:
     """Polls ``url`` until it answers 200; raises TimeoutError or RuntimeError if the process died."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

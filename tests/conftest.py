@@ -27,7 +27,7 @@ class RunningProcess:
 
     def start(self, timeout_s: float = 240) -> None:
         log = self.log_path.open("ab")
-        self.popen = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        self.popen = subprocess.Popen(
             self.spec.argv, cwd=self.spec.cwd, env=self.spec.env, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True)
         try:
