@@ -46,7 +46,14 @@ from typing import Any
 import aiohttp
 import yaml
 
-from bot.processes import ROOT, Ports, ProcessSpec, free_port, system_specs, wait_healthy
+from bot.processes import (
+    ROOT,
+    ManagedProcess,
+    Ports,
+    free_port,
+    replace_flag,
+    system_specs,
+)
 
 RESULTS = ROOT / "bench" / "results"
 LOAD_RESIDENTS = ROOT / "data" / "district" / "load-residents.yml"
@@ -93,35 +100,6 @@ CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 # --- the system under test -------------------------------------------------------------------
 
 
-@dataclass
-class Process:
-    spec: ProcessSpec
-    log: Path
-    popen: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.popen = subprocess.Popen(
-                self.spec.argv, cwd=self.spec.cwd, env=self.spec.env, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True)
-
-    def wait(self) -> None:
-        try:
-            wait_healthy(self.spec.health_url, START_TIMEOUT_S,
-                         is_alive=lambda: self.popen is not None and self.popen.poll() is None)
-        except (TimeoutError, RuntimeError) as e:
-            tail = self.log.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"{self.spec.name} did not start: {e}\n{tail}") from e
-
-    def stop(self) -> None:
-        if self.popen is not None and self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-        self.popen = None
 
 
 @dataclass(frozen=True)
@@ -132,9 +110,6 @@ class RunningSystem:
     log_dir: Path
 
 
-def replace_flag(argv: list[str], flag: str, value: str) -> list[str]:
-    i = argv.index(flag)
-    return [*argv[: i + 1], value, *argv[i + 2 :]]
 
 
 def expanded_endpoints(path: Path, env: dict[str, str]) -> Path:
@@ -164,19 +139,19 @@ def running_system(model: Path, keep_logs: Path | None = None) -> Iterator[Runni
         if s.name == "rasa" else s
         for s in specs
     ]
-    processes = [Process(s, base / "logs" / f"{s.name}.out") for s in specs]
+    processes = [ManagedProcess(s, base / "logs" / f"{s.name}.out") for s in specs]
     try:
         # the backend and the action server start side by side; Rasa checks its action server
         # only when it runs an action, so all three can start at once
         for p in processes:
             p.start()
         for p in processes:
-            p.wait()
+            p.wait(START_TIMEOUT_S)
         yield RunningSystem(f"http://127.0.0.1:{ports.rasa}",
                             f"http://127.0.0.1:{ports.backend}", model, base / "logs")
     finally:
         for p in reversed(processes):
-            p.stop()
+            p.stop(20)
         if keep_logs is not None:
             shutil.copytree(base / "logs", keep_logs, dirs_exist_ok=True)
         shutil.rmtree(base, ignore_errors=True)

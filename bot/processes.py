@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -136,3 +137,49 @@ def wait_healthy(
             pass
         time.sleep(0.5)
     raise TimeoutError(f"{url} not healthy after {timeout_s:.0f}s")
+
+
+def replace_flag(argv: list[str], flag: str, value: str) -> list[str]:
+    """``argv`` with the value after ``flag`` replaced."""
+    i = argv.index(flag)
+    return [*argv[: i + 1], value, *argv[i + 2 :]]
+
+
+@dataclass
+class ManagedProcess:
+    """One process of the system started from its spec, its output appended to ``log``.
+
+    Shared by the test fixtures and the benchmarks so they start exactly what the launcher does.
+    """
+
+    spec: ProcessSpec
+    log: Path
+    popen: subprocess.Popen[bytes] | None = None
+
+    def is_alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.popen = subprocess.Popen(  # noqa: S603 - our own interpreters and modules
+                self.spec.argv, cwd=self.spec.cwd, env=self.spec.env, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait(self, timeout_s: float) -> None:
+        """Waits until healthy; raises RuntimeError with the log's tail if it is not."""
+        try:
+            wait_healthy(self.spec.health_url, timeout_s, is_alive=self.is_alive)
+        except (TimeoutError, RuntimeError) as e:
+            tail = self.log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{self.spec.name} did not start: {e}\n{tail}") from e
+
+    def stop(self, timeout_s: float = 15) -> None:
+        if self.is_alive():
+            assert self.popen is not None
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        self.popen = None

@@ -8,45 +8,26 @@ server with the REST channel and the HTTP API) on free loopback ports with a thr
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.processes import DEV_RASA_TOKEN, Ports, ProcessSpec, free_port, system_specs, wait_healthy
+from bot.processes import DEV_RASA_TOKEN, ManagedProcess, Ports, free_port, system_specs
 from scripts.model_cache import ensure_model
 
 
-@dataclass
-class RunningProcess:
-    spec: ProcessSpec
-    log_path: Path
-    popen: subprocess.Popen[bytes] | None = None
+class RunningProcess(ManagedProcess):
+    """A system process whose start() returns once it is healthy (stopped again if not)."""
 
-    def start(self, timeout_s: float = 240) -> None:
-        log = self.log_path.open("ab")
-        self.popen = subprocess.Popen(
-            self.spec.argv, cwd=self.spec.cwd, env=self.spec.env, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True)
+    def start(self, timeout_s: float = 240) -> None:  # type: ignore[override]
+        super().start()
         try:
-            wait_healthy(self.spec.health_url, timeout_s,
-                         is_alive=lambda: self.popen is not None and self.popen.poll() is None)
-        except (TimeoutError, RuntimeError) as e:
-            tail = self.log_path.read_text(errors="replace")[-3000:]
+            self.wait(timeout_s)
+        except RuntimeError:
             self.stop()
-            raise RuntimeError(f"{self.spec.name} did not start: {e}\n{tail}") from e
-
-    def stop(self) -> None:
-        if self.popen and self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-        self.popen = None
+            raise
 
 
 @dataclass

@@ -24,7 +24,14 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.processes import ROOT, Ports, ProcessSpec, free_port, system_specs, wait_healthy
+from bot.processes import (
+    ROOT,
+    ManagedProcess,
+    Ports,
+    free_port,
+    replace_flag,
+    system_specs,
+)
 
 START_TIMEOUT_S = 240
 TRACKER_DB = "rasa_tracker"
@@ -144,40 +151,8 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 # --- the processes -----------------------------------------------------------------------------
 
 
-@dataclass
-class Process:
-    spec: ProcessSpec
-    log: Path
-    popen: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.popen = subprocess.Popen(
-                self.spec.argv, cwd=self.spec.cwd, env=self.spec.env, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True)
-
-    def wait(self) -> None:
-        try:
-            wait_healthy(self.spec.health_url, START_TIMEOUT_S,
-                         is_alive=lambda: self.popen is not None and self.popen.poll() is None)
-        except (TimeoutError, RuntimeError) as e:
-            tail = self.log.read_text(errors="replace")[-3000:]
-            pytest.fail(f"{self.spec.name} did not start: {e}\n{tail}")
-
-    def stop(self) -> None:
-        if self.popen is not None and self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-        self.popen = None
 
 
-def replace_flag(argv: list[str], flag: str, value: str) -> list[str]:
-    i = argv.index(flag)
-    return [*argv[: i + 1], value, *argv[i + 2 :]]
 
 
 @dataclass
@@ -201,7 +176,7 @@ def scale_system(rasa_model: Path) -> Iterator[ScaleSystem]:
     logs.mkdir()
     pg = start_pg()
     red: RedisServer | None = None
-    processes: list[Process] = []
+    processes: list[ManagedProcess] = []
     try:
         pg.createdb(TRACKER_DB)
         pg.createdb(BACKEND_DB)
@@ -237,18 +212,18 @@ def scale_system(rasa_model: Path) -> Iterator[ScaleSystem]:
             argv=replace_flag(replace_flag(rasa_argv, "--log-file", str(logs / "rasa-b.log")),
                               "--port", str(port_b)),
             health_url=f"http://127.0.0.1:{port_b}/")
-        processes = [Process(s, logs / f"{s.name}.out") for s in (backend, actions, rasa_a, rasa_b)]
+        processes = [ManagedProcess(s, logs / f"{s.name}.out") for s in (backend, actions, rasa_a, rasa_b)]
         # all four start at once: the model loads twice in parallel; both Rasa instances may try
         # to create the events table, which Rasa tolerates (it retries the connection)
         for p in processes:
             p.start()
         for p in processes:
-            p.wait()
+            p.wait(START_TIMEOUT_S)
         yield ScaleSystem(rasa_a.health_url.rstrip("/"), rasa_b.health_url.rstrip("/"),
                           f"http://127.0.0.1:{ports.backend}", pg, red, logs)
     finally:
         for p in reversed(processes):
-            p.stop()
+            p.stop(10)
         if red is not None:
             red.stop()
         pg.stop()
