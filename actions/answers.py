@@ -1,7 +1,7 @@
 """Answers to questions about the district's services, built from its data (not fixed text).
 
 One action answers every `ask_*` intent; the figures (hours, fees, free documents, who may
-have documents delivered) come from the district facts, the sentences from domain.yml.
+have documents delivered) come from the district facts, the sentences from actions/responses.yml.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from actions.district import District, get_district
 from actions.formatting import krw
 from actions.lexicon import get_lexicon
 from actions.pii_notice import warn_if_rrn
+from actions.speech import say
 from actions.tracker_facts import latest_entity, latest_intent
 
 _FEE_METHODS = ("counter", "kiosk", "online")
@@ -98,5 +99,5 @@ class ActionAnswerQuestion(Action):
         district = await get_district()
         document = latest_entity(tracker, "document") or tracker.get_slot("document")
         response, values = answer(latest_intent(tracker) or "", district, document)
-        dispatcher.utter_message(response=response, **values)
+        say(dispatcher, tracker, response, **values)
         return [SlotSet(k, v) for k, v in warned.items()]

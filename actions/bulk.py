@@ -26,6 +26,7 @@ from actions.form_engine import Step, StepwiseFormValidation, invalid, pending, 
 from actions.pii_notice import warn_if_rrn
 from actions.problems import utter_problem
 from actions.request_reset import reset_request
+from actions.speech import say
 from actions.tracker_facts import message_id
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ async def fetch_quota(dispatcher: CollectingDispatcher, tracker: Tracker) -> dic
     try:
         quota = await get_client().get_bulk_quota(business_number=number)
     except BackendRefused as e:
-        utter_problem(dispatcher, e)
+        utter_problem(dispatcher, tracker, e)
         return {"business_number": None}
     values = {
         "business_name": quota.get("business_name", ""),
@@ -55,9 +56,9 @@ async def fetch_quota(dispatcher: CollectingDispatcher, tracker: Tracker) -> dic
         "remaining_today": quota.get("remaining_today"),
     }
     if int(quota.get("remaining_today", 0)) <= 0:
-        dispatcher.utter_message(response="utter_bulk_quota_exhausted", **values)
+        say(dispatcher, tracker, "utter_bulk_quota_exhausted", **values)
         return {"bulk_quota": quota, "bulk_reservation": {"status": "exhausted"}}
-    dispatcher.utter_message(response="utter_bulk_quota", **values)
+    say(dispatcher, tracker, "utter_bulk_quota", **values)
     return {"bulk_quota": quota}
 
 
@@ -80,7 +81,9 @@ async def reserve(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[st
         return {"order_idempotency_key": key, **pending("reserve")}
     except BackendRefused as e:
         district = await get_district()
-        utter_problem(dispatcher, e, bulk_documents=district.names_of(district.bulk_documents))
+        utter_problem(
+            dispatcher, tracker, e, bulk_documents=district.names_of(district.bulk_documents)
+        )
         quota = dict(tracker.get_slot("bulk_quota") or {})
         if "remaining" in e.extras:
             quota["remaining_today"] = e.extras["remaining"]
@@ -164,7 +167,7 @@ class ValidateBulkForm(StepwiseFormValidation):
     ) -> dict[str, Any]:
         """A no ends the request without reserving."""
         if value is False:
-            dispatcher.utter_message(response="utter_bulk_not_confirmed")
+            say(dispatcher, tracker, "utter_bulk_not_confirmed")
             return {"bulk_confirmed": False, "bulk_reservation": {"status": "declined"}}
         return {"bulk_confirmed": True}
 
@@ -179,8 +182,10 @@ class ActionAskBulkDocument(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         district = await get_district()
-        dispatcher.utter_message(
-            response="utter_ask_bulk_form_document",
+        say(
+            dispatcher,
+            tracker,
+            "utter_ask_bulk_form_document",
             bulk_documents=district.names_of(district.bulk_documents),
         )
         return []
@@ -195,8 +200,11 @@ class ActionAskBulkCopies(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(
-            response="utter_ask_bulk_form_copies", remaining_today=_remaining(tracker) or 0
+        say(
+            dispatcher,
+            tracker,
+            "utter_ask_bulk_form_copies",
+            remaining_today=_remaining(tracker) or 0,
         )
         return []
 
@@ -212,8 +220,10 @@ class ActionAskBulkConfirmed(Action):
     ) -> list[EventType]:
         district = await get_district()
         quota = tracker.get_slot("bulk_quota") or {}
-        dispatcher.utter_message(
-            response="utter_ask_bulk_confirmed",
+        say(
+            dispatcher,
+            tracker,
+            "utter_ask_bulk_confirmed",
             business_name=quota.get("business_name", ""),
             document_name=district.name_of(tracker.get_slot("document") or ""),
             copies=tracker.get_slot("copies"),
@@ -233,8 +243,10 @@ class ActionSubmitBulk(Action):
         warn_if_rrn(dispatcher, tracker)
         reservation = tracker.get_slot("bulk_reservation") or {}
         if reservation.get("reservation_id"):
-            dispatcher.utter_message(
-                response="utter_bulk_reserved",
+            say(
+                dispatcher,
+                tracker,
+                "utter_bulk_reserved",
                 reservation_id=reservation["reservation_id"],
                 pickup_place=reservation.get("pickup_place", ""),
                 remaining_today=reservation.get("remaining_today", ""),

@@ -33,6 +33,7 @@ from actions.lexicon import get_lexicon
 from actions.pii_notice import warn_if_rrn
 from actions.problems import utter_problem
 from actions.request_reset import reset_request
+from actions.speech import say
 from actions.tracker_facts import (
     has_entity,
     has_valid_identity,
@@ -79,7 +80,7 @@ async def check_delivery(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     try:
         body = await get_client().get_me(identity_token=tracker.get_slot("identity_token"))
     except BackendRefused as e:
-        utter_problem(dispatcher, e)
+        utter_problem(dispatcher, tracker, e)
         return clear_identity() if e.code.startswith("identity_") else {"method": None}
     resident = body.get("resident", body)
     if resident.get("delivery_eligible"):
@@ -88,8 +89,10 @@ async def check_delivery(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
             "delivery_address_masked": resident.get("masked_address"),
         }
     district = await get_district()
-    dispatcher.utter_message(
-        response="utter_delivery_not_eligible",
+    say(
+        dispatcher,
+        tracker,
+        "utter_delivery_not_eligible",
         eligible_groups=district.eligible_groups(),
         online_url=district.online_url,
     )
@@ -141,6 +144,7 @@ async def _order_refused(
     document = tracker.get_slot("document") or ""
     utter_problem(
         dispatcher,
+        tracker,
         e,
         document_name=district.name_of(document),
         method_label=method_label(tracker.get_slot("method")),
@@ -213,8 +217,10 @@ class ValidateCertificateForm(IdentitySlots, StepwiseFormValidation):
         if _changed(tracker, "document", document):
             result.update(_unconfirm(tracker))
         if method and not district.is_available(document, method):
-            dispatcher.utter_message(
-                response="utter_method_not_available",
+            say(
+                dispatcher,
+                tracker,
+                "utter_method_not_available",
                 document_name=district.name_of(document),
                 method_label=method_label(method),
             )
@@ -266,9 +272,7 @@ class ValidateCertificateForm(IdentitySlots, StepwiseFormValidation):
         if _changed(tracker, "method", method):
             result.update(_unconfirm(tracker))
         if method == "delivery" and previous_slot_value(tracker, "method") != "delivery":
-            dispatcher.utter_message(
-                response="utter_delivery_intro", **delivery_intro_values(district)
-            )
+            say(dispatcher, tracker, "utter_delivery_intro", **delivery_intro_values(district))
         return result
 
     async def validate_order_confirmed(
@@ -280,7 +284,7 @@ class ValidateCertificateForm(IdentitySlots, StepwiseFormValidation):
             key = idempotency_key(tracker.sender_id, message_id(tracker), "order")
             return {"order_confirmed": True, "order_idempotency_key": key}
         if value is False and not changed_now:
-            dispatcher.utter_message(response="utter_order_change_prompt")
+            say(dispatcher, tracker, "utter_order_change_prompt")
         return {"order_confirmed": None}
 
 
@@ -312,21 +316,21 @@ class ActionAskOrderConfirmed(Action):
             quote = None
         if method == "delivery":
             fee = krw(quote["fee_krw"]) if quote else "-"
-            dispatcher.utter_message(
-                response="utter_delivery_summary",
+            say(
+                dispatcher,
+                tracker,
+                "utter_delivery_summary",
                 delivery_address_masked=tracker.get_slot("delivery_address_masked"),
                 deliver_within_hours=district.deliver_within_hours,
                 fee_krw=fee,
                 **values,
             )
         elif quote is None:
-            dispatcher.utter_message(response="utter_order_summary_fee_unknown", **values)
+            say(dispatcher, tracker, "utter_order_summary_fee_unknown", **values)
         elif int(quote["fee_krw"]) == 0:
-            dispatcher.utter_message(response="utter_order_summary_free", **values)
+            say(dispatcher, tracker, "utter_order_summary_free", **values)
         else:
-            dispatcher.utter_message(
-                response="utter_order_summary", fee_krw=krw(quote["fee_krw"]), **values
-            )
+            say(dispatcher, tracker, "utter_order_summary", fee_krw=krw(quote["fee_krw"]), **values)
         return []
 
 
@@ -344,8 +348,10 @@ class ActionSubmitCertificate(Action):
         if order:
             district = await get_district()
             method = order.get("method") or tracker.get_slot("method")
-            dispatcher.utter_message(
-                response=f"utter_order_placed_{method}",
+            say(
+                dispatcher,
+                tracker,
+                f"utter_order_placed_{method}",
                 order_id=order["order_id"],
                 fee_text=fee_text(int(order.get("fee_krw") or 0)),
                 pickup_place=order.get("pickup_place") or order.get("dong") or "",

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Final
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.pii_notice import warn_if_rrn
 from actions.request_reset import reset_request
+from actions.speech import say
 from actions.tracker_facts import consecutive_fallbacks
 
 # Two misunderstandings in a row and a person is offered (issue 4).
@@ -30,10 +31,27 @@ class ActionHandleFallback(Action):
         if warned:  # a masked RRN is not a misunderstanding: the warning is the answer
             return [SlotSet(k, v) for k, v in warned.items()]
         if consecutive_fallbacks(tracker) >= FALLBACKS_BEFORE_HANDOFF:
-            dispatcher.utter_message(response="utter_offer_handoff")
+            say(dispatcher, tracker, "utter_offer_handoff")
         else:
-            dispatcher.utter_message(response="utter_default")
+            say(dispatcher, tracker, "utter_default")
         return []
+
+
+class ActionDefaultFallback(Action):
+    """The policies' fallback (no next action was likely enough): ask to rephrase.
+
+    Overrides Rasa's built-in action, which would look for `utter_default` in the domain; like
+    it, the message is then forgotten so the conversation goes on as before it.
+    """
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        say(dispatcher, tracker, "utter_default")
+        return [UserUtteranceReverted()]
 
 
 class ActionHandleStrayInform(Action):
@@ -46,7 +64,7 @@ class ActionHandleStrayInform(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         warned = warn_if_rrn(dispatcher, tracker)
-        dispatcher.utter_message(response="utter_what_else")
+        say(dispatcher, tracker, "utter_what_else")
         return [SlotSet(k, v) for k, v in warned.items()]
 
 
@@ -59,7 +77,7 @@ class ActionStopRequest(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_request_stopped")
+        say(dispatcher, tracker, "utter_request_stopped")
         return reset_request()
 
 
@@ -75,9 +93,12 @@ class ActionAskBackendRetry(Action):
         problem = tracker.get_slot("backend_problem") or {}
         if problem.get("code") == "sms_rate_limited":
             seconds = int(problem.get("retry_after_s") or 60)
-            dispatcher.utter_message(
-                response="utter_sms_rate_limited", retry_after_min=max(1, -(-seconds // 60))
+            say(
+                dispatcher,
+                tracker,
+                "utter_sms_rate_limited",
+                retry_after_min=max(1, -(-seconds // 60)),
             )
         else:
-            dispatcher.utter_message(response="utter_backend_unavailable")
+            say(dispatcher, tracker, "utter_backend_unavailable")
         return []

@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 from actions.backend_client import BackendUnavailable
 from actions.lexicon import get_lexicon
 from actions.pii_notice import warn_if_rrn
+from actions.speech import say
 from actions.tracker_facts import latest_intent, latest_text
 
 logger = logging.getLogger(__name__)
@@ -78,11 +79,11 @@ def invalid(
     counts = dict(tracker.get_slot("retry_counts") or {})
     counts[slot] = int(counts.get(slot, 0)) + 1
     if counts[slot] >= MAX_TRIES_PER_SLOT:
-        dispatcher.utter_message(response="utter_too_many_retries")
+        say(dispatcher, tracker, "utter_too_many_retries")
         counts[slot] = 0
         logger.info("slot_retries_exhausted", extra={"slot": slot})
     else:
-        dispatcher.utter_message(response=response, **values)
+        say(dispatcher, tracker, response, **values)
     return {slot: None, "retry_counts": counts}
 
 

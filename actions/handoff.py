@@ -18,6 +18,7 @@ from actions.backend_client import BackendError, get_client
 from actions.lexicon import get_lexicon
 from actions.pii_notice import warn_if_rrn
 from actions.request_reset import reset_request
+from actions.speech import say
 from actions.tracker_facts import consecutive_fallbacks, latest_intent
 
 logger = logging.getLogger(__name__)
@@ -77,13 +78,15 @@ class ActionHandoff(Action):
                 summary=handoff_summary(tracker),
             )
         except BackendError:
-            dispatcher.utter_message(response="utter_handoff_unavailable")
+            say(dispatcher, tracker, "utter_handoff_unavailable")
             return []
         logger.info("handoff_opened", extra={"ticket_id": ticket.get("ticket_id")})
         hours = ticket.get("staff_hours") or {}
         is_open = not isinstance(hours, dict) or hours.get("is_open_now", True)
-        dispatcher.utter_message(
-            response="utter_handoff_opened" if is_open else "utter_handoff_opened_after_hours",
+        say(
+            dispatcher,
+            tracker,
+            "utter_handoff_opened" if is_open else "utter_handoff_opened_after_hours",
             ticket_id=ticket.get("ticket_id", ""),
             staff_hours=staff_hours_words(ticket.get("staff_hours")),
         )

@@ -22,6 +22,7 @@ from actions.backend_client import BackendRefused, get_client
 from actions.form_engine import invalid, is_answer_turn, pending, valid
 from actions.lexicon import get_lexicon
 from actions.problems import utter_problem
+from actions.speech import say
 from actions.tracker_facts import (
     digits_in_text,
     has_entity,
@@ -198,7 +199,7 @@ async def send_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[
     except BackendRefused as e:
         if e.code == "sms_rate_limited":
             return pending("send_code", {"code": e.code, **e.extras})
-        utter_problem(dispatcher, e)
+        utter_problem(dispatcher, tracker, e)
         return {"phone_number": None}
     return {"challenge_id": str(body["challenge_id"]), "masked_phone": body.get("masked_phone")}
 
@@ -214,13 +215,13 @@ async def verify_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> dic
             challenge_id=challenge_id, conversation_id=tracker.sender_id, code=code
         )
     except BackendRefused as e:
-        utter_problem(dispatcher, e)
+        utter_problem(dispatcher, tracker, e)
         if e.code in {"otp_expired", "challenge_not_found"}:
             return {"otp_code": None, "challenge_id": None}  # send_code renews it
         if e.code == "otp_locked":
             return {"otp_code": None, "challenge_id": None, "phone_number": None}
         return {"otp_code": None}
-    dispatcher.utter_message(response="utter_identity_confirmed")
+    say(dispatcher, tracker, "utter_identity_confirmed")
     return {
         "identity_token": body["identity_token"],
         "identity_expires_at": body["expires_at"],
@@ -253,7 +254,7 @@ class ActionAskOtpCode(Action):
     ) -> list[EventType]:
         recent = _since_this_form_run(tracker)
         if any(e.get("event") == "slot" and e.get("name") == "challenge_id" for e in recent):
-            dispatcher.utter_message(response="utter_ask_otp_code")
+            say(dispatcher, tracker, "utter_ask_otp_code")
         elif not any(e.get("event") == "bot" for e in recent):
-            dispatcher.utter_message(response="utter_ask_otp_code_again")
+            say(dispatcher, tracker, "utter_ask_otp_code_again")
         return []

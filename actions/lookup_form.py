@@ -25,6 +25,7 @@ from actions.lexicon import get_lexicon
 from actions.pii_notice import warn_if_rrn
 from actions.problems import utter_problem
 from actions.request_reset import reset_request
+from actions.speech import say
 from actions.tracker_facts import digits_in_text, has_entity, has_valid_identity, latest_text
 
 logger = logging.getLogger(__name__)
@@ -61,10 +62,10 @@ async def resolve_latest(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
             identity_token=tracker.get_slot("identity_token"), limit=1
         )
     except BackendRefused as e:
-        utter_problem(dispatcher, e)
+        utter_problem(dispatcher, tracker, e)
         return clear_identity() if e.code.startswith("identity_") else {"lookup_result": "failed"}
     if not orders:
-        dispatcher.utter_message(response="utter_no_orders")
+        say(dispatcher, tracker, "utter_no_orders")
         return {"lookup_result": "none"}
     newest = orders[0]
     return {"order_id": str(newest["order_id"]), "lookup_order": newest}
@@ -84,7 +85,7 @@ async def fetch_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> dic
     except BackendRefused as e:
         if e.code == "order_not_found":
             return invalid(dispatcher, tracker, "order_id", "utter_order_not_found")
-        utter_problem(dispatcher, e)
+        utter_problem(dispatcher, tracker, e)
         return {"lookup_result": "failed"}
     return {"lookup_order": order}
 
@@ -110,7 +111,7 @@ async def cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str
             order_id=str(tracker.get_slot("order_id")),
         )
     except BackendRefused as e:
-        utter_problem(dispatcher, e)
+        utter_problem(dispatcher, tracker, e)
         if e.code.startswith("identity_"):
             return {**clear_identity(), "cancel_confirmed": None}
         return {"lookup_result": "failed"}
@@ -175,7 +176,7 @@ class ValidateLookupForm(IdentitySlots, StepwiseFormValidation):
     ) -> dict[str, Any]:
         """A no keeps the order."""
         if value is False:
-            dispatcher.utter_message(response="utter_cancel_kept")
+            say(dispatcher, tracker, "utter_cancel_kept")
             return {"cancel_confirmed": False, "lookup_result": "kept"}
         return {"cancel_confirmed": True}
 
@@ -191,8 +192,10 @@ class ActionAskCancelConfirmed(Action):
     ) -> list[EventType]:
         district = await get_district()
         order = tracker.get_slot("lookup_order") or {}
-        dispatcher.utter_message(
-            response="utter_ask_cancel_confirmed",
+        say(
+            dispatcher,
+            tracker,
+            "utter_ask_cancel_confirmed",
             order_id=tracker.get_slot("order_id"),
             document_name=district.name_of(order.get("document", "")),
         )
@@ -214,8 +217,10 @@ class ActionSubmitLookup(Action):
         if result == "status" and order:
             district = await get_district()
             status = str(order.get("status", ""))
-            dispatcher.utter_message(
-                response="utter_order_status",
+            say(
+                dispatcher,
+                tracker,
+                "utter_order_status",
                 order_id=order.get("order_id", tracker.get_slot("order_id")),
                 document_name=district.name_of(order.get("document", "")),
                 method_label=method_label(order.get("method")),
@@ -223,12 +228,12 @@ class ActionSubmitLookup(Action):
             )
             is_on_its_way = order.get("method") == "delivery" and status in _OPEN_DELIVERY
             if is_on_its_way and order.get("deadline_at"):
-                dispatcher.utter_message(
-                    response="utter_order_status_deadline",
+                say(
+                    dispatcher,
+                    tracker,
+                    "utter_order_status_deadline",
                     deadline_time=deadline_time(order["deadline_at"]),
                 )
         elif result == "cancelled":
-            dispatcher.utter_message(
-                response="utter_order_cancelled", order_id=tracker.get_slot("order_id")
-            )
+            say(dispatcher, tracker, "utter_order_cancelled", order_id=tracker.get_slot("order_id"))
         return reset_request()

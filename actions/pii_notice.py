@@ -11,6 +11,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.speech import say
 from actions.tracker_facts import has_entity, message_id
 
 
@@ -25,5 +26,5 @@ def warn_if_rrn(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str,
     mid = message_id(tracker)
     if tracker.get_slot("pii_warned_for") == mid:
         return {}
-    dispatcher.utter_message(response="utter_pii_warning")
+    say(dispatcher, tracker, "utter_pii_warning")
     return {"pii_warned_for": mid}

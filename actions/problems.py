@@ -1,4 +1,4 @@
-"""Maps every backend problem `code` (docs/backend-api.md) to the domain response that says it.
+"""Maps every backend problem `code` (docs/backend-api.md) to the response that says it.
 
 The backend never chooses the resident's words; the action server does, by `code`. A test
 (tests/actions/test_problems.py) proves that every code in the API document has an entry here.
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backend_client import BackendRefused
+from actions.speech import say
 
 PROBLEM_RESPONSES: Final[dict[str, str]] = {
     "unauthorized": "utter_service_error",
@@ -49,9 +51,11 @@ def response_for(code: str) -> str:
     return PROBLEM_RESPONSES.get(code, FALLBACK_RESPONSE)
 
 
-def utter_problem(dispatcher: CollectingDispatcher, problem: BackendRefused, **values: Any) -> None:
+def utter_problem(
+    dispatcher: CollectingDispatcher, tracker: Tracker, problem: BackendRefused, **values: Any
+) -> None:
     """Say the response for `problem`, with its public extras and `values` as variables."""
     variables: dict[str, Any] = {**problem.extras, **values}
     if "retry_after_s" in variables:
         variables["retry_after_min"] = max(1, -(-int(variables["retry_after_s"]) // 60))
-    dispatcher.utter_message(response=response_for(problem.code), **variables)
+    say(dispatcher, tracker, response_for(problem.code), **variables)

@@ -3,7 +3,7 @@
 Rasa's output channels hand us message dicts (``text``, ``buttons``, ``image``, ``attachment``,
 ``custom``). ``Reply.from_rasa`` folds a turn's dicts into one ``Reply``; each channel has one pure
 serialiser from ``Reply`` to its wire format (``bot/kakao/skill_response.py``,
-``bot/telegram/keyboard.py``, the web chat page). A new response in ``domain.yml`` therefore works
+``bot/telegram/keyboard.py``, the web chat page). A new response (``domain.yml`` or ``actions/responses.yml``) therefore works
 on every channel without channel-specific copies of dialogue logic.
 
 Rich parts come from a response's ``custom`` payload (the convention is in ``docs/channels.md``)::

@@ -16,7 +16,7 @@ async def ask(intent: str, entities: dict[str, str] | None = None) -> dict:
 
 async def test_kiosk_answer_names_the_free_documents_and_24_hours(backend: str) -> None:
     answer = await ask("ask_kiosk")
-    assert answer["response"] == "utter_kiosk_info"
+    assert answer["utter_action"] == "utter_kiosk_info"
     assert answer["dong_count"] == 15
     assert answer["kiosk_hours"] == "24시간"
     assert "주민등록표 등본" in answer["free_documents"]
@@ -24,17 +24,17 @@ async def test_kiosk_answer_names_the_free_documents_and_24_hours(backend: str) 
 
 async def test_fee_answer_for_a_document_lists_each_way(backend: str) -> None:
     answer = await ask("ask_fee", {"document": "family_relation"})
-    assert answer["response"] == "utter_fee_document"
+    assert answer["utter_action"] == "utter_fee_document"
     assert answer["fee_lines"] == "주민센터 창구 1,000원, 무인발급기 무료, 정부24 무료"
 
 
 async def test_fee_answer_without_a_document_asks_for_one(backend: str) -> None:
-    assert (await ask("ask_fee"))["response"] == "utter_fee_general"
+    assert (await ask("ask_fee"))["utter_action"] == "utter_fee_general"
 
 
 async def test_hours_answer_gives_counter_lunch_and_kiosk(backend: str) -> None:
     answer = await ask("ask_hours")
-    assert answer["response"] == "utter_hours_info"
+    assert answer["utter_action"] == "utter_hours_info"
     assert answer["counter_hours"] == "09:00~18:00"
     assert answer["lunch_hours"] == "12:00~13:00"
 
@@ -53,7 +53,7 @@ async def test_delivery_eligibility_comes_from_the_district(backend: str) -> Non
 
 async def test_answers_still_work_when_the_backend_is_down(backend_down: str) -> None:
     answer = await ask("ask_kiosk")
-    assert answer["response"] == "utter_kiosk_info"
+    assert answer["utter_action"] == "utter_kiosk_info"
     assert answer["dong_count"] == 15
 
 
@@ -62,7 +62,7 @@ async def test_rrn_warning_comes_with_the_answer(backend: str) -> None:
     await ActionAnswerQuestion().run(
         dispatcher, plain_turn("ask_requirements", {"pii_rrn": "masked"}), DOMAIN
     )
-    assert [m["response"] for m in dispatcher.messages] == [
+    assert [m["utter_action"] for m in dispatcher.messages] == [
         "utter_pii_warning",
         "utter_requirements",
     ]

@@ -138,7 +138,7 @@ async def test_summary_quotes_the_fee_from_the_backend(backend: str) -> None:
     dispatcher = CollectingDispatcher()
     await ActionAskOrderConfirmed().run(dispatcher, tracker, DOMAIN)
     message = dispatcher.messages[0]
-    assert message["response"] == "utter_order_summary"
+    assert message["utter_action"] == "utter_order_summary"
     assert message["fee_krw"] == "2,000"
     assert message["document_name"] == "가족관계증명서"
 
@@ -216,7 +216,7 @@ async def test_kiosk_order_is_placed_after_identity_and_made_once(backend: str) 
         FORM, before=state, intent="inform", candidates={}, sender_id="conv-kiosk-once"
     )
     events = await ActionSubmitCertificate().run(dispatcher, tracker, DOMAIN)
-    assert dispatcher.messages[0]["response"] == "utter_order_placed_kiosk"
+    assert dispatcher.messages[0]["utter_action"] == "utter_order_placed_kiosk"
     assert dispatcher.messages[0]["order_id"] == order_id
     kept = slots_of(events)
     assert kept["document"] is None

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import ActionHandleFallback, ActionHandleStrayInform, ActionStopRequest
+from actions.conversation import (
+    ActionDefaultFallback,
+    ActionHandleFallback,
+    ActionHandleStrayInform,
+    ActionStopRequest,
+)
 from tests.actions.trackers import DOMAIN, plain_turn, slots_of
 
 
 async def said(action, tracker) -> list[str]:
     dispatcher = CollectingDispatcher()
     await action.run(dispatcher, tracker, DOMAIN)
-    return [m["response"] for m in dispatcher.messages]
+    return [m["utter_action"] for m in dispatcher.messages]
 
 
 async def test_one_misunderstanding_asks_to_rephrase() -> None:
@@ -47,3 +52,11 @@ async def test_stop_forgets_the_request_but_keeps_identity() -> None:
     slots = slots_of(events)
     assert slots["document"] is None
     assert "identity_token" not in slots
+
+
+async def test_the_policies_fallback_asks_to_rephrase_and_forgets_the_message() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionDefaultFallback().run(dispatcher, plain_turn("greet"), DOMAIN)
+    assert [m["utter_action"] for m in dispatcher.messages] == ["utter_default"]
+    assert [e["event"] for e in events] == ["rewind"]
+    assert "action_default_fallback" in DOMAIN["actions"]

@@ -15,7 +15,7 @@ async def test_handoff_opens_a_ticket_and_pauses(backend: str) -> None:
     )
     assert events[-1] == {"event": "pause", "timestamp": None}
     message = dispatcher.messages[0]
-    assert message["response"] in {"utter_handoff_opened", "utter_handoff_opened_after_hours"}
+    assert message["utter_action"] in {"utter_handoff_opened", "utter_handoff_opened_after_hours"}
     assert message["ticket_id"]
     assert "09:00~18:00" in message["staff_hours"]
 
@@ -24,7 +24,7 @@ async def test_handoff_without_backend_says_so_and_does_not_pause(backend_down: 
     dispatcher = CollectingDispatcher()
     events = await ActionHandoff().run(dispatcher, plain_turn("human_handoff"), DOMAIN)
     assert events == []
-    assert dispatcher.messages[0]["response"] == "utter_handoff_unavailable"
+    assert dispatcher.messages[0]["utter_action"] == "utter_handoff_unavailable"
 
 
 def test_staff_hours_are_said_as_days_and_times() -> None:

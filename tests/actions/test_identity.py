@@ -65,4 +65,4 @@ async def test_the_code_prompt_says_a_code_was_sent_only_when_one_was(
 ) -> None:
     dispatcher = CollectingDispatcher()
     await ActionAskOtpCode().run(dispatcher, ask_tracker(added), {})
-    assert [m["response"] for m in dispatcher.messages] == said
+    assert [m["utter_action"] for m in dispatcher.messages] == said

@@ -73,7 +73,7 @@ async def test_status_by_number_needs_no_identity(backend: str) -> None:
         ),
         DOMAIN,
     )
-    assert dispatcher.messages[0]["response"] == "utter_order_status"
+    assert dispatcher.messages[0]["utter_action"] == "utter_order_status"
     assert dispatcher.messages[0]["status_label"]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from actions.problems import PROBLEM_RESPONSES
+from actions.speech import catalog
 from bot.processes import ROOT
-from tests.actions.trackers import DOMAIN
 
 
 def api_codes() -> set[str]:
@@ -31,5 +31,5 @@ def test_every_code_in_the_api_document_has_a_response() -> None:
     assert sorted(codes - PROBLEM_RESPONSES.keys()) == []
 
 
-def test_every_problem_response_exists_in_the_domain() -> None:
-    assert sorted(set(PROBLEM_RESPONSES.values()) - DOMAIN["responses"].keys()) == []
+def test_every_problem_response_exists_in_the_catalog() -> None:
+    assert sorted(set(PROBLEM_RESPONSES.values()) - catalog().keys()) == []

@@ -120,4 +120,4 @@ def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
 
 def responses_of(dispatcher: CollectingDispatcher) -> list[str]:
     """The response names the action uttered, in order."""
-    return [m.get("response") or "" for m in dispatcher.messages]
+    return [m.get("utter_action") or "" for m in dispatcher.messages]

@@ -119,15 +119,16 @@ def test_buttons_without_text_get_a_prompt() -> None:
 
 
 def _domain_responses() -> list[tuple[str, dict[str, object]]]:
-    path = ROOT / "domain.yml"
-    if not path.exists():
-        return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return [
-        (f"{name}[{i}]", variation)
-        for name, variations in (data.get("responses") or {}).items()
-        for i, variation in enumerate(variations or [])
-    ]
+    # The domain says the rules' sentences, actions/responses.yml everything actions say.
+    found: list[tuple[str, dict[str, object]]] = []
+    for path in (ROOT / "domain.yml", ROOT / "actions" / "responses.yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        found += [
+            (f"{name}[{i}]", variation)
+            for name, variations in (data.get("responses") or {}).items()
+            for i, variation in enumerate(variations or [])
+        ]
+    return found
 
 
 DOMAIN_RESPONSES = _domain_responses()
