@@ -39,9 +39,27 @@ def catalog() -> dict[str, list[dict[str, Any]]]:
     return responses
 
 
+class _CatalogGenerator(TemplatedNaturalLanguageGenerator):
+    """Rasa's generator, except that buttons are sent as written.
+
+    Their payloads carry JSON (`/inform{"method":"kiosk"}`), which Rasa's interpolation reads as
+    a variable and logs as an error on every render; no button here uses a variable (a test in
+    tests/actions/test_domain_responses.py keeps it so).
+    """
+
+    def _fill_response(
+        self, response: dict[str, Any], filled_slots: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        buttons = response.pop("buttons", None)
+        filled: dict[str, Any] = super()._fill_response(response, filled_slots, **kwargs)
+        if buttons is not None:
+            filled["buttons"] = buttons
+        return filled
+
+
 @lru_cache(maxsize=1)
 def _generator() -> TemplatedNaturalLanguageGenerator:
-    return TemplatedNaturalLanguageGenerator(catalog())
+    return _CatalogGenerator(catalog())
 
 
 def render(

@@ -86,6 +86,15 @@ def test_every_catalog_response_renders_with_its_variables() -> None:
             assert "{" not in message["text"], name
 
 
+def test_catalog_buttons_use_no_variables() -> None:
+    # actions/speech.py sends catalog buttons as written (their payloads carry JSON).
+    for name, variations in catalog().items():
+        for variation in variations:
+            for button in variation.get("buttons", []):
+                placeholders = re.findall(r"{(\w+)}", button["title"] + button["payload"])
+                assert placeholders == [], name
+
+
 def test_catalog_file_is_beside_the_actions() -> None:
     assert CATALOG_FILE == ROOT / "actions" / "responses.yml"
 

@@ -63,3 +63,13 @@ async def test_a_plain_form_question_is_asked_from_the_catalog(action: AskFromCa
 def test_every_plain_question_action_is_in_the_domain() -> None:
     names = {cls().name() for cls in AskFromCatalog.__subclasses__()}
     assert names <= set(DOMAIN["actions"])
+
+
+def test_json_button_payloads_go_out_as_written_without_error_logs(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    message = render("utter_ask_method", {"document": "resident_copy"}, "rest")
+    assert message["buttons"] == catalog()["utter_ask_method"][0]["buttons"]
+    assert any("{" in b["payload"] for b in message["buttons"])
+    captured = capsys.readouterr()
+    assert "interpolat" not in captured.out + captured.err + caplog.text
