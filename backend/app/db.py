@@ -1,18 +1,37 @@
 """Engine and session factory.
 
-SQLite runs every transaction as BEGIN IMMEDIATE: the write lock is taken up front, so two
-concurrent writers queue on the busy timeout instead of failing on a lock upgrade. PostgreSQL
-stays at READ COMMITTED; the quota and idempotency rules rely on row locks and unique
-constraints, not on the isolation level.
+On SQLite a write transaction (begun inside `writing()`, as `Store.transaction()` does) runs as
+BEGIN IMMEDIATE: the write lock is taken up front, so two concurrent writers queue instead of
+failing on a lock upgrade. Every other transaction is a plain read (BEGIN), which WAL runs beside
+the writer. Reads must not take the write lock: a request that autobegins one in a dependency
+(the identity check) then awaits a worker thread for its endpoint, and with every worker busy
+waiting for that lock, nothing moves until the lock's 30 s timeout (seen at 50 simultaneous
+conversations). PostgreSQL stays at READ COMMITTED; the quota and idempotency rules rely on row
+locks and unique constraints, not on the isolation level.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+_intent = threading.local()
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Marks the transactions this thread begins inside the block as writes."""
+    previous = getattr(_intent, "write", False)
+    _intent.write = True
+    try:
+        yield
+    finally:
+        _intent.write = previous
 
 
 def make_engine(url: str) -> Engine:
@@ -35,9 +54,16 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
+            if not getattr(_intent, "write", False):
+                connection.exec_driver_sql("BEGIN")
+                return
             if writer_lock.acquire(timeout=30):
                 connection.info["minwon_writer_lock"] = True
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _release(connection)  # no transaction began, so no commit or rollback follows
+                raise
 
         def _release(connection: Any) -> None:
             if connection.info.pop("minwon_writer_lock", False):

@@ -6,6 +6,7 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 from alembic import command
+from app.db import writing
 from app.settings import BACKEND_ROOT
 
 
@@ -18,6 +19,6 @@ def alembic_config() -> Config:
 def upgrade_to_head(engine: Engine) -> None:
     """Migrate the database behind `engine` to the newest revision."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with writing(), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

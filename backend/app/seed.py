@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.adapters.registry import normalise_name
+from app.db import writing
 from app.district import DistrictFacts
 from app.keyed_hash import hash_password, verify_password
 from app.models import Business, Resident, StaffAccount
@@ -124,7 +125,7 @@ def seed_all(
 ) -> None:
     """Seed what is missing; rows already present are left as they are."""
     demo = _load(district_dir / DEMO_FILE)
-    with session.begin():
+    with writing(), session.begin():
         residents = seed_residents(session, demo.get("residents", []))
         if include_load_residents:
             residents += seed_residents(session, _load(district_dir / LOAD_FILE)["residents"])

@@ -18,6 +18,7 @@ from typing import Protocol
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.db import writing
 from app.metrics import SMS_SENT
 from app.models import SmsOutbox
 
@@ -43,7 +44,7 @@ class OutboxGateway:
         self._sessions = sessions
 
     def send(self, to: str, text: str, now: datetime) -> None:
-        with self._sessions() as session, session.begin():
+        with self._sessions() as session, writing(), session.begin():
             session.add(SmsOutbox(to_phone=to, text=text, sent_at=now))
         SMS_SENT.labels(gateway="outbox", outcome="stored").inc()
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app.db import writing
 from app.repositories.audit import AuditRepo
 from app.repositories.bulk import BulkRepo
 from app.repositories.handoff import HandoffRepo
@@ -24,12 +28,14 @@ class Store:
         self.audit = AuditRepo(session)
         self.outbox = OutboxRepo(session)
 
-    def transaction(self) -> SessionTransaction:
-        """Begin a transaction; commits on leaving the block, rolls back on an exception.
+    @contextmanager
+    def transaction(self) -> Iterator[SessionTransaction]:
+        """Begin a write transaction; commits on leaving the block, rolls back on an exception.
 
-        Reads done earlier in the request (the identity check) autobegan a transaction: end it
-        first, so the unit of work starts fresh (and SQLite's write lock is not held twice).
+        Reads done earlier in the request (the identity check) autobegan a read transaction: end
+        it first, so the unit of work starts fresh. On SQLite this one takes the write lock.
         """
         if self.session.in_transaction():
             self.session.commit()
-        return self.session.begin()
+        with writing(), self.session.begin() as transaction:
+            yield transaction
