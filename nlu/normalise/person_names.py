@@ -174,11 +174,15 @@ _COPULA_WORDS = re.compile(
     r"^(?:(?:입니다|이에요|예요|이예요|이고요|고요|인데요|이요|요|이라고|라고)(?![가-힣])|씨|님)"
 )
 _NAME_CUE = re.compile(
-    r"(?:이름|성함|성명|신청자|신청인|본인|(?:받는|받으실|받으시는)\s*(?:사람|분))"
+    r"(?:이름|성함|성명|신청자|신청인|본인|(?:받는|받으실|받으시는)\s*(?:사람|분)"
+    # The person a business or an account is in the name of: "대표자는 유상철이고요".
+    r"|대표자|대표님|담당자|예금주|명의자)"
     r"\s*(?:은|는|이|가|:|이요|요)?\s*[?:.,!~]*\s*$"
 )
 _SELF_CUE = re.compile(
     r"(?:^|[\s,.])(?:저는|전|저|제가|나는|난|내가|나|본인은"
+    # Gyeongsang and Jeolla "지는" / "지가" (저는 / 제가): "지는 배춘자라예".
+    r"|지는|지가"
     # A relative the resident speaks for: "어머니가 정순자인데 대신 떼려고요".
     r"|(?:어머니|어머님|아버지|아버님|엄마|아빠|남편|아내|집사람|와이프|할머니|할아버지|아들|딸"
     r"|모친|부친|시어머니|장모님|동생|언니|누나|오빠|형)(?:은|는|이|가|께서|분은)?)\s*$"
@@ -203,6 +207,8 @@ _FILLERS = re.compile(
 _NON_NAME_SYLLABLES = frozenset(
     "요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해님씨게갈려됐워파케랬냈왔갔셨렸줬봤헤뇽났으"
 )
+# A given name may end in one of these only after an explicit cue (가을, 하을, 이을).
+_CUED_LAST_SYLLABLES = ("을",)
 _MIN_NAME, _USUAL_NAME, _MAX_NAME = 2, 3, 4
 _CUE_WINDOW = 40
 # A name may also follow another answer in the same message: after a birth date ("...생"), a
@@ -254,6 +260,8 @@ def is_plausible_name(name: str, *, cued: bool) -> bool:
     if compound and len(name) < _USUAL_NAME:
         return False
     given = name[2:] if compound else name[1:]
+    if cued and len(name) >= _USUAL_NAME and given.endswith(_CUED_LAST_SYLLABLES):
+        given = given[:-1]  # "이름은 홍가을이요": after a cue, 가을 is a given name, not 가 + 을
     if name[:2] in NOT_NAME_PREFIXES or any(c in _NON_NAME_SYLLABLES for c in given):
         return False
     if len(set(name)) == 1:

@@ -263,3 +263,32 @@ def test_a_greeting_with_a_typo_is_not_a_name(text: str) -> None:
 
     names = [e for e in extract_entities(text, date(2026, 11, 25)) if e.entity == "person_name"]
     assert names == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # Gyeongsang / Jeolla "지는" / "지가" for 저는 / 제가
+        ("지는 배춘자라예 사십칠년 시월 삼일생이고예", "배춘자"),
+        ("지가 문복례랑께", "문복례"),
+        # the person a business or an account is in the name of
+        ("대표자는 유상철이고요", "유상철"),
+        ("법인 사업자번호 120-88-01947 입니다 대표자는 유상철이고요", "유상철"),
+        ("담당자는 오현수입니다", "오현수"),
+        ("예금주는 김영희예요", "김영희"),
+        # a given name ending in 을, after a cue
+        ("이름은 홍가을이요", "홍가을"),
+        ("연락처는 010-9026-1173이고 이름은 홍가을이요", "홍가을"),
+        ("제 이름은 김하을입니다", "김하을"),
+    ],
+)
+def test_dialect_self_cues_role_cues_and_cued_names_in_eul(text: str, name: str) -> None:
+    assert parse_person_name(text) == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["지는 잘 모르겠어요", "지가 그 서류를 떼야 하는데", "저는 정을 많이 받았어요", "서류를 홍가을"],
+)
+def test_the_new_cues_do_not_make_ordinary_words_names(text: str) -> None:
+    assert parse_person_name(text) is None
