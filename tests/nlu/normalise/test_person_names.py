@@ -288,7 +288,12 @@ def test_dialect_self_cues_role_cues_and_cued_names_in_eul(text: str, name: str)
 
 @pytest.mark.parametrize(
     "text",
-    ["지는 잘 모르겠어요", "지가 그 서류를 떼야 하는데", "저는 정을 많이 받았어요", "서류를 홍가을"],
+    [
+        "지는 잘 모르겠어요",
+        "지가 그 서류를 떼야 하는데",
+        "저는 정을 많이 받았어요",
+        "서류를 홍가을",
+    ],
 )
 def test_the_new_cues_do_not_make_ordinary_words_names(text: str) -> None:
     assert parse_person_name(text) is None
