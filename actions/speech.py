@@ -1,7 +1,7 @@
 """Says the responses of actions/responses.yml: rendered here, sent as the action's message.
 
-Rasa renders a response named in `say(dispatcher, tracker, ...)` only when it is in the
-domain, and `rasa data validate` warns about every domain response no rule names, so the
+Rasa renders a response named in `dispatcher.utter_message(response=...)` only when it is in
+the domain, and `rasa data validate` warns about every domain response no rule names, so the
 sentences actions and form questions say live in their own catalog. They are rendered with
 Rasa's own `TemplatedNaturalLanguageGenerator` — variables from the call and the tracker's
 slots, buttons, `channel:` variations — so a catalog entry behaves exactly like a domain
@@ -11,7 +11,6 @@ keeps, and the call's variables, as Rasa's rendering keeps them too.
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -20,8 +19,6 @@ import yaml
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-
-logger = logging.getLogger(__name__)
 
 CATALOG_FILE: Final = Path(__file__).with_name("responses.yml")
 
