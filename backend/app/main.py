@@ -34,7 +34,7 @@ def prepare_database(runtime: Runtime) -> None:
             settings.district_dir,
             runtime.district,
             include_load_residents=settings.seeds_load_residents,
-            include_dev_staff=settings.is_dev,
+            include_dev_staff=settings.seeds_dev_staff,
         )
 
 
@@ -61,7 +61,7 @@ def create_app(
     install_problem_handlers(app)
     for module in (health, district, identity, orders, bulk, handoff, staff):
         app.include_router(module.router)
-    if settings.is_dev:
+    if settings.exposes_sms_outbox:
         app.include_router(dev.router)
 
     @app.middleware("http")

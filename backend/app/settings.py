@@ -1,7 +1,15 @@
 """One settings object for the backend, read from `MINWON_*` environment variables.
 
-The defaults are the dev profile (SQLite file, SMS outbox, dev tokens). Outside the dev profile a
-missing or placeholder secret stops startup, as in the FastAPI full-stack template.
+The default profile is `production`: a convenience must be asked for (`MINWON_PROFILE=dev`, which
+`./minwon start` sets explicitly). Outside the dev profile a missing, short (< 32 characters) or
+published secret stops startup, naming the variable (docs/security.md).
+
+| profile | SMS outbox route | dev staff accounts | load residents | secrets checked |
+| --- | --- | --- | --- | --- |
+| dev | yes (`/dev/sms-outbox`) | yes | yes | no |
+| test | yes | no | yes | yes |
+| bench | no | no | yes | yes (not the Rasa token: a bench runs the backend alone) |
+| production | no | switched off if still present | no | yes |
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -18,8 +26,24 @@ BACKEND_ROOT = Path(__file__).resolve().parents[1]
 
 DEV_SERVICE_TOKEN = "dev-service-token"  # noqa: S105 - the documented dev default
 DEV_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105 - refused outside the dev profile
+MIN_SECRET_CHARS = 32
+# Values written anywhere in this repository: refused outside dev. `./minwon start` generates its
+# dev secrets with the `dev-` prefix, so those are refused too.
+PUBLISHED_SECRETS = frozenset(
+    {
+        DEV_SERVICE_TOKEN,
+        DEV_SECRET_KEY,
+        "dev-rasa-token",
+        "change-me",
+        "changeme",
+        "secret",
+        "password",
+        "token",
+    }
+)
+DEV_SECRET_PREFIX = "dev-"  # noqa: S105 - a prefix, refused
 
-Profile = Literal["dev", "bench", "prod"]
+Profile = Literal["dev", "test", "bench", "production"]
 
 # What a benchmark run raises, unless set explicitly: many synthetic residents confirm identities
 # from one machine, and the per-phone limit would otherwise throttle the run itself.
@@ -30,10 +54,22 @@ class ConfigurationError(RuntimeError):
     """Raised at startup when a setting is missing or unsafe for the chosen profile."""
 
 
+def secret_problem(name: str, value: str) -> str | None:
+    """Why `value` cannot be the secret `name` outside dev, or None when it can."""
+    value = value.strip()
+    if not value:
+        return f"{name} is not set"
+    if value.lower() in PUBLISHED_SECRETS or value.startswith(DEV_SECRET_PREFIX):
+        return f"{name} is a published or dev value"
+    if len(value) < MIN_SECRET_CHARS:
+        return f"{name} is {len(value)} characters long (at least {MIN_SECRET_CHARS})"
+    return None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MINWON_", extra="ignore")
 
-    profile: Profile = "dev"
+    profile: Profile = "production"
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str | None = None  # default: SQLite file var/backend.db under the repo root
@@ -43,6 +79,9 @@ class Settings(BaseSettings):
 
     service_token: SecretStr = SecretStr(DEV_SERVICE_TOKEN)
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)  # HMAC key for codes, tokens, phone keys
+    # The Rasa HTTP API (handoff transcripts, staff replies): its JWT signing secret, never sent.
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: SecretStr | None = None
 
     otp_ttl_s: int = 180
     otp_max_tries: int = 5
@@ -74,12 +113,22 @@ class Settings(BaseSettings):
         """
         if self.profile == "dev":
             return
-        token = self.service_token.get_secret_value()
-        if not token or token == DEV_SERVICE_TOKEN or len(token) < 16:
-            raise ConfigurationError("MINWON_SERVICE_TOKEN must be set (16+ chars) outside dev")
-        key = self.secret_key.get_secret_value()
-        if not key or key == DEV_SECRET_KEY or len(key) < 16:
-            raise ConfigurationError("MINWON_SECRET_KEY must be set (16+ chars) outside dev")
+        fields = ["service_token", "secret_key"]
+        if self.profile != "bench":  # a benchmark runs the backend alone, without Rasa
+            fields.append("rasa_token")
+        problems = []
+        for field in fields:
+            secret: SecretStr | None = getattr(self, field)
+            # a dev default left in place is reported as what it is: not set
+            given = secret.get_secret_value() if secret and field in self.model_fields_set else ""
+            if problem := secret_problem(f"MINWON_{field.upper()}", given):
+                problems.append(problem)
+        if problems:
+            raise ConfigurationError(
+                f"the backend refuses to start in the {self.profile} profile: "
+                + "; ".join(problems)
+                + " (generate one: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
         if self.sms_gateway == "http" and not (self.sms_http_url and self.sms_http_key):
             raise ConfigurationError("the http SMS gateway needs MINWON_SMS_HTTP_URL and _KEY")
 
@@ -93,7 +142,16 @@ class Settings(BaseSettings):
 
     @property
     def seeds_load_residents(self) -> bool:
-        return self.profile in ("dev", "bench")
+        return self.profile in ("dev", "test", "bench")
+
+    @property
+    def exposes_sms_outbox(self) -> bool:
+        """`GET /dev/sms-outbox` (no authentication): dev, and the test fixtures that read codes."""
+        return self.profile in ("dev", "test")
+
+    @property
+    def seeds_dev_staff(self) -> bool:
+        return self.profile == "dev"
 
     @property
     def is_dev(self) -> bool:

@@ -45,8 +45,8 @@ def test_sms_outbox_exists_only_in_the_dev_profile(db_url: str) -> None:
     settings = Settings(
         database_url=db_url,
         profile="bench",  # type: ignore[arg-type]
-        service_token="bench-token-0123456789",
-        secret_key="bench-secret-0123456",
+        service_token="bench-token-0123456789-0123456789-01",
+        secret_key="bench-secret-0123456789-0123456789-0",
     )
     app = create_app(settings, configure_logs=False)
     client = TestClient(app)

@@ -1,4 +1,4 @@
-"""Dev-profile helpers; this router is not mounted in other profiles."""
+"""Dev- and test-profile helpers; this router is not mounted in bench or production."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/dev", tags=["dev"])
 @router.get(
     "/sms-outbox",
     response_model=list[OutboxMessage],
-    summary="SMS stored by the outbox gateway for one phone (dev profile only)",
+    summary="SMS stored by the outbox gateway for one phone (dev and test profiles only)",
 )
 def sms_outbox(
     store: StoreDep, phone: Annotated[str, Query(pattern=r"^[0-9]{8,15}$")]
