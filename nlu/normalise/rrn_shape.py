@@ -39,3 +39,26 @@ def is_rrn_shaped(digits: str, sizes: list[int], *, has_cue: bool) -> bool:
 def has_rrn_cue(text: str, start: int) -> bool:
     """True when "주민(등록)번호" is written shortly before `start`."""
     return _RRN_CUE.search(text, max(0, start - _CUE_WINDOW), start) is not None
+
+
+RRN_FRONT_DIGITS = _BIRTH_PART
+RRN_BACK_DIGITS = RRN_DIGITS - _BIRTH_PART
+# The first digit of the back half: century and sex (1-4 Koreans, 5-8 foreign residents; 9 and 0
+# were for the 1800s and no living resident has them).
+_BACK_HALF_FIRST = frozenset("12345678")
+
+
+def is_birth_date_part(digits: str) -> bool:
+    """True for six digits that read as YYMMDD (the front half of an RRN, or a birth date)."""
+    if len(digits) != _BIRTH_PART or not digits.isdigit():
+        return False
+    try:
+        date(2000, int(digits[2:4]), int(digits[4:6]))
+    except ValueError:
+        return False
+    return True
+
+
+def is_rrn_back_half(digits: str) -> bool:
+    """True for seven digits that can be an RRN's back half (first digit 1-8)."""
+    return len(digits) == RRN_BACK_DIGITS and digits.isdigit() and digits[0] in _BACK_HALF_FIRST
