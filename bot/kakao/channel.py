@@ -1,15 +1,19 @@
 """Rasa input channel for a Kakao i Open Builder skill: ``POST /webhooks/kakao/webhook``.
 
-What it does, in order (protocols.md §1): check the shared-secret header (401 missing, 403 wrong)
-and parse the SkillPayload (400 when unusable), check the bot-id allowlist (403), answer a
-repeated request with the first answer, mask RRNs and hand the turn to Rasa. The answer must
+What it does, in order (protocols.md §1): refuse every request (403) when no secret is configured
+outside the dev and test profiles; check the shared-secret header (401 missing, 403 wrong); check
+the bot-id allowlist (403); answer a request it cannot use (a malformed body, an empty or non-text
+utterance such as a photo) with a polite SkillResponse rather than an HTTP error Kakao would show
+as a failure; answer a repeated request with the first answer; mask RRNs and hand the turn to
+Rasa as conversation ``kakao:<botUserKey>`` through ``bot.turn_guard.TurnGuard``. The answer must
 leave within Kakao's 5 s: after ``sync_budget_s`` (3.5 s) a slow turn is answered with
 ``useCallback`` and its result POSTed once to ``callbackUrl`` (valid one minute), or, without a
 callback URL, with a "please press 'show answer' shortly" text while the result waits in the
 mailbox. The turn itself is never cancelled: a cancelled Rasa turn is never saved.
 
 Kakao cannot be pushed to, so ``get_output_channel()`` returns an output that files messages
-(staff replies during a handoff) in the mailbox, delivered with the resident's next response.
+(staff replies during a handoff) in the mailbox, delivered with the resident's next response;
+it accepts ``kakao:`` conversation ids only.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.conversation_ids import KAKAO, conversation_id, platform_id
+from bot.input_guard import BodyRefused, parse_json_body
 from bot.kakao.mailbox import Mailbox, RecentAnswers
 from bot.kakao.payload import PayloadError, SkillRequest, parse_skill_payload
 from bot.kakao.skill_response import (
@@ -39,6 +45,8 @@ from bot.kakao.skill_response import (
     use_callback_response,
 )
 from bot.reply import ChannelTexts, Reply, domain_of
+from bot.runtime_profile import is_dev_or_test
+from bot.turn_guard import TurnGuard
 from nlu.pii import mask_rrn
 
 logger = logging.getLogger(__name__)
@@ -97,7 +105,11 @@ class KakaoMailboxOutput(KakaoCollector):
         self.mailbox = mailbox
 
     async def _persist_message(self, message: dict[str, Any]) -> None:
-        self.mailbox.put(str(message.get("recipient_id")), [message])
+        recipient = str(message.get("recipient_id"))
+        if platform_id(KAKAO, recipient) is None:
+            logger.warning("kakao_push_not_a_kakao_conversation")
+            return
+        self.mailbox.put(recipient, [message])
 
 
 class KakaoInput(InputChannel):
@@ -129,6 +141,7 @@ class KakaoInput(InputChannel):
         dedupe_window_s: float = 3.0,
         callback_url_prefixes: Iterable[str] = DEFAULT_CALLBACK_PREFIXES,
         texts: ChannelTexts | None = None,
+        turns: TurnGuard | None = None,
     ) -> None:
         self.secret_header = secret_header
         self.secret = secret
@@ -138,8 +151,13 @@ class KakaoInput(InputChannel):
         self.texts = texts or ChannelTexts.from_yaml("kakao", TEXTS_FILE)
         self.mailbox = Mailbox()
         self.recent = RecentAnswers(dedupe_window_s)
+        self.turns = turns or TurnGuard()
         self._background: set[asyncio.Future[Any]] = set()
-        if not secret:
+        # without a secret anyone could write as any Kakao user: only a developer may run so
+        self.refuses_all = not secret and not is_dev_or_test()
+        if self.refuses_all:
+            logger.error("kakao_secret_not_configured_refusing_requests")
+        elif not secret:
             logger.warning("kakao_secret_not_configured")
 
     def get_output_channel(self) -> KakaoMailboxOutput:
@@ -148,6 +166,8 @@ class KakaoInput(InputChannel):
     # -- request checks -------------------------------------------------------------------
 
     def _check_secret(self, request: Request) -> HTTPResponse | None:
+        if self.refuses_all:
+            return _error(403, "channel_not_configured")
         if not self.secret:
             return None
         got = request.headers.get(self.secret_header)
@@ -165,7 +185,8 @@ class KakaoInput(InputChannel):
             return url
         if url:
             logger.warning(
-                "kakao_callback_url_not_allowed", extra={"conversation_id": skill.sender_id}
+                "kakao_callback_url_not_allowed",
+                extra={"conversation_id": conversation_id(KAKAO, skill.sender_id)},
             )
         return None
 
@@ -184,22 +205,25 @@ class KakaoInput(InputChannel):
             refused = self._check_secret(request)
             if refused is not None:
                 return refused
-            body_bytes = request.body or b""
-            if len(body_bytes) > MAX_BODY_BYTES:
-                return _error(413, "body_too_large")
             try:
-                skill = parse_skill_payload(json.loads(body_bytes))
-            except (ValueError, UnicodeDecodeError) as e:  # PayloadError and JSONDecodeError
-                detail = str(e) if isinstance(e, PayloadError) else "body is not valid JSON"
-                return _error(400, "bad_request", detail)
+                skill = parse_skill_payload(parse_json_body(request.body, MAX_BODY_BYTES))
+            except (BodyRefused, PayloadError) as e:
+                # Kakao shows any HTTP error as a broken bot: say it politely instead
+                logger.info("kakao_request_unusable", extra={"reason": str(e)[:80]})
+                return _json(self._notice_response("unreadable", request))
             if self.bot_ids and skill.bot_id not in self.bot_ids:
                 return _error(403, "bot_not_allowed")
+            if not skill.wants_more and not skill.rasa_text.strip():
+                return _json(self._notice_response("not_text", request))
 
             # "more"/"show answer" presses never reach Rasa and are identical every time, so
             # they are not de-duplicated; every other request body is answered once
             earlier = None if skill.wants_more else self.recent.claim(skill.dedupe_key)
             if earlier is not None:
-                logger.info("kakao_duplicate_request", extra={"conversation_id": skill.sender_id})
+                logger.info(
+                    "kakao_duplicate_request",
+                    extra={"conversation_id": conversation_id(KAKAO, skill.sender_id)},
+                )
                 # wait for the first request's answer without ever cancelling it
                 await asyncio.wait({earlier}, timeout=self.sync_budget_s + 1.0)
                 if earlier.done() and not earlier.cancelled():
@@ -209,7 +233,10 @@ class KakaoInput(InputChannel):
                 answer = await self._answer(skill, request, on_new_message, started)
             except Exception:
                 self.recent.abandon(skill.dedupe_key)
-                logger.exception("kakao_request_failed", extra={"conversation_id": skill.sender_id})
+                logger.exception(
+                    "kakao_request_failed",
+                    extra={"conversation_id": conversation_id(KAKAO, skill.sender_id)},
+                )
                 return _json(self._notice_response("error", request))
             self.recent.finish(skill.dedupe_key, answer)
             return _json(answer)
@@ -240,7 +267,7 @@ class KakaoInput(InputChannel):
     async def _answer(
         self, skill: SkillRequest, request: Request, on_new_message: OnNewMessage, started: float
     ) -> dict[str, Any]:
-        sender = skill.sender_id
+        sender = conversation_id(KAKAO, skill.sender_id)
         words = self._words(request)
         if skill.wants_more:
             page = self.mailbox.next_page(sender)
@@ -270,7 +297,7 @@ class KakaoInput(InputChannel):
             },
         )
         self.mailbox.turn_started(sender)
-        turn = asyncio.ensure_future(on_new_message(message))
+        turn = asyncio.ensure_future(self.turns.run(message, on_new_message, request.app))
         self._background.add(turn)
         turn.add_done_callback(self._background.discard)
         turn.add_done_callback(lambda _: self.mailbox.turn_finished(sender))

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.input_guard import is_safe_id, is_valid_unicode, repair_text
 from bot.kakao.skill_response import EXTRA_MORE, EXTRA_PAYLOAD
 
 MAX_SENDER_ID = 128  # botUserKey is documented as up to 70 characters; allow headroom
@@ -20,8 +21,8 @@ class PayloadError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SkillRequest:
-    sender_id: str  # userRequest.user.id (botUserKey): differs per bot, so it is the Rasa sender
-    utterance: str  # what the resident typed, or the label echoed by a quick reply
+    sender_id: str  # userRequest.user.id (botUserKey), differs per bot; Rasa's is kakao:<this>
+    utterance: str  # what the resident typed, or the label echoed by a quick reply; may be empty
     payload: str | None  # Rasa payload from a pressed quick reply (action.clientExtra.payload)
     wants_more: bool  # the "more" / "show answer" quick reply: served by the channel, not Rasa
     callback_url: str | None
@@ -45,14 +46,17 @@ def _obj(value: Any, where: str) -> Mapping[str, Any]:
 
 
 def _opt_str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return value if isinstance(value, str) and value and is_valid_unicode(value) else None
 
 
 def parse_skill_payload(body: Any) -> SkillRequest:
     """Return the ``SkillRequest`` in a decoded JSON body.
 
+    An empty utterance (a photo, an emoticon, an empty message) is returned as ``""``: the
+    channel answers it itself. Text that is not valid Unicode is repaired.
+
     Raises:
-        PayloadError: the body is not an object, or lacks a user id or a text utterance.
+        PayloadError: the body is not an object, or lacks a usable user id.
     """
     if not isinstance(body, Mapping):
         raise PayloadError("body must be a JSON object")
@@ -65,27 +69,33 @@ def parse_skill_payload(body: Any) -> SkillRequest:
         raise PayloadError("userRequest.user.id must be a non-empty string")
     if len(sender_id) > MAX_SENDER_ID:
         raise PayloadError("userRequest.user.id is too long")
+    if not is_safe_id(sender_id.strip()):
+        raise PayloadError("userRequest.user.id has characters a user key never has")
     utterance = user_request.get("utterance", "")
+    if utterance is None:
+        utterance = ""
     if not isinstance(utterance, str):
         raise PayloadError("userRequest.utterance must be a string")
     if len(utterance) > MAX_UTTERANCE:
         raise PayloadError("userRequest.utterance is too long")
+    utterance = repair_text(utterance)
 
     action = _obj(body.get("action"), "action")
     extra = _obj(action.get("clientExtra"), "action.clientExtra")
     payload = extra.get(EXTRA_PAYLOAD)
-    if not isinstance(payload, str) or not payload.strip():
+    if not isinstance(payload, str) or not payload.strip() or len(payload) > MAX_UTTERANCE:
         payload = None
+    else:
+        payload = repair_text(payload)
     wants_more = str(extra.get(EXTRA_MORE, "")) in {"1", "true", "True"}
-    if not payload and not wants_more and not utterance.strip():
-        raise PayloadError("userRequest.utterance is empty")
 
     block = _obj(user_request.get("block"), "userRequest.block")
     params = _obj(user_request.get("params"), "userRequest.params")
     flow = _obj(body.get("flow"), "flow")
     trigger = _obj(flow.get("trigger"), "flow.trigger")
     bot = _obj(body.get("bot"), "bot")
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # ASCII escapes: a lone surrogate anywhere in the body must not fail the hash
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return SkillRequest(
         sender_id=sender_id.strip(),
         utterance=utterance.strip(),

@@ -1,9 +1,11 @@
 """Rasa input channel for Telegram: ``POST /webhooks/telegram/webhook``, built on PTB 22.
 
+Without a secret token the webhook refuses every update (403) outside the dev and test profiles.
 The webhook checks ``X-Telegram-Bot-Api-Secret-Token`` in constant time (403 before parsing),
 answers 200 at once and handles the update in a background task, because Telegram redelivers an
 update whose webhook call is slow or fails (protocols.md §2.1, §6.2). Repeated ``update_id``s are
-ignored. Updates of one chat are handled in arrival order.
+ignored. Updates of one chat are handled in arrival order, as conversation ``telegram:<chat id>``,
+through ``bot.turn_guard.TurnGuard``.
 
 ``get_output_channel()`` returns a ``TelegramOutput`` (``output.py``) over one shared, lazily
 initialised ``telegram.Bot``, so staff replies and delivery updates can be pushed at any time from
@@ -16,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 import time
 from collections import OrderedDict
@@ -31,7 +32,11 @@ from sanic.response import HTTPResponse
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.bounded import BoundedMap
+from bot.conversation_ids import TELEGRAM, conversation_id
+from bot.input_guard import BodyRefused, parse_json_body, repair_text
 from bot.reply import ChannelTexts, Reply
+from bot.runtime_profile import is_dev_or_test
 from bot.telegram.keyboard import CallbackStore
 from bot.telegram.output import (
     DEFAULT_BASE_URL,
@@ -40,6 +45,7 @@ from bot.telegram.output import (
     TelegramOutput,
 )
 from bot.telegram.updates import Incoming, classify
+from bot.turn_guard import TurnGuard
 from nlu.pii import mask_rrn
 
 logger = logging.getLogger(__name__)
@@ -50,6 +56,7 @@ MAX_BODY_BYTES = 1024 * 1024
 SEEN_UPDATES_TTL_S = 24 * 3600  # Telegram keeps undelivered updates at most 24 hours
 MAX_SEEN = 100_000
 GROUP_NOTICE_EVERY_S = 600.0
+MAX_GROUPS = 10_000
 MAX_ANSWER_TEXT = 200  # answerCallbackQuery text
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -108,6 +115,7 @@ class TelegramInput(InputChannel):
         webhook_url: str = "",
         start_payload: str = "/greet",
         texts: ChannelTexts | None = None,
+        turns: TurnGuard | None = None,
     ) -> None:
         self.secret_token = secret_token
         self.webhook_url = webhook_url
@@ -118,17 +126,25 @@ class TelegramInput(InputChannel):
         self._app: Sanic | None = None
         self._seen_updates = RecentIds(SEEN_UPDATES_TTL_S)
         self._pressed = RecentIds(SEEN_UPDATES_TTL_S)
-        self._group_notices: dict[int, float] = {}
+        # a group is told once per GROUP_NOTICE_EVERY_S: the map forgets it after that anyway
+        self._group_notices: BoundedMap[int, float] = BoundedMap(MAX_GROUPS, GROUP_NOTICE_EVERY_S)
+        self.turns = turns or TurnGuard()
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_users: dict[int, int] = {}
         self._background: set[asyncio.Future[Any]] = set()
-        if not secret_token:
+        # without a secret anyone could post updates as any Telegram user: developers only
+        self.refuses_all = not secret_token and not is_dev_or_test()
+        if self.refuses_all:
+            logger.error("telegram_secret_not_configured_refusing_updates")
+        elif not secret_token:
             logger.warning("telegram_secret_not_configured")
 
     def get_output_channel(self) -> TelegramOutput:
         return TelegramOutput(self.bot, self.store, self.texts, lambda: self._app)
 
     def _check_secret(self, request: Request) -> bool:
+        if self.refuses_all:
+            return False
         if not self.secret_token:
             return True
         got = request.headers.get("X-Telegram-Bot-Api-Secret-Token") or ""
@@ -175,29 +191,36 @@ class TelegramInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             if not self._check_secret(request):
                 return _json({"error": "forbidden"}, status=403)
-            if len(request.body or b"") > MAX_BODY_BYTES:
-                return _json({"error": "body_too_large"}, status=413)
             try:
-                data = json.loads(request.body or b"")
-                if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                    raise ValueError("not an update")
+                data = parse_json_body(request.body, MAX_BODY_BYTES)
+            except BodyRefused as e:
+                return _json({"error": e.code}, status=e.status)
+            update_id = data.get("update_id") if isinstance(data, dict) else None
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
+                return _json({"error": "bad_request"}, status=400)
+            try:
                 update = Update.de_json(data, self.bot.bot)
-            except (ValueError, TypeError, KeyError, AttributeError):
+                incoming = classify(update, self.start_payload)
+            except Exception:  # PTB raises many kinds on a malformed update; none is ours
+                logger.info("telegram_update_unreadable", extra={"update_id": update_id})
                 return _json({"error": "bad_request"}, status=400)
             if not self._seen_updates.add(update.update_id):
                 logger.info("telegram_duplicate_update", extra={"update_id": update.update_id})
                 return _json({"status": "duplicate"})
-            task = asyncio.ensure_future(self.process(update, on_new_message))
+            task = asyncio.ensure_future(self.process(update, on_new_message, incoming))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return _json({"status": "ok"})
 
         return bp
 
-    async def process(self, update: Update, on_new_message: OnNewMessage) -> None:
+    async def process(
+        self, update: Update, on_new_message: OnNewMessage, incoming: Incoming | None = None
+    ) -> None:
         """Handle one update; chats are independent, a chat's updates go in order."""
-        incoming = classify(update, self.start_payload)
-        if incoming.kind == "ignore" or incoming.chat_id is None:
+        if incoming is None:
+            incoming = classify(update, self.start_payload)
+        if incoming.kind == "ignore" or not isinstance(incoming.chat_id, int):
             return
         chat_id = incoming.chat_id
         lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
@@ -226,7 +249,10 @@ class TelegramInput(InputChannel):
         except Exception:
             logger.exception(
                 "telegram_update_failed",
-                extra={"update_id": update.update_id, "conversation_id": str(incoming.chat_id)},
+                extra={
+                    "update_id": update.update_id,
+                    "conversation_id": conversation_id(TELEGRAM, str(incoming.chat_id)),
+                },
             )
             with contextlib.suppress(TelegramError):
                 await output.send_notice(incoming.chat_id, "error")  # type: ignore[arg-type]
@@ -253,20 +279,19 @@ class TelegramInput(InputChannel):
         with contextlib.suppress(TelegramError):  # only a courtesy
             await self.bot.call("send_chat_action", chat_id=chat_id, action="typing")
         collector = TelegramCollector()
-        await on_new_message(
-            UserMessage(
-                mask_rrn(text),
-                collector,
-                str(chat_id),
-                input_channel=self.name(),
-                metadata={
-                    "telegram": {
-                        "edited": incoming.edited,
-                        "button": incoming.kind == "callback",
-                    }
-                },
-            )
+        message = UserMessage(
+            mask_rrn(repair_text(text)),
+            collector,
+            conversation_id(TELEGRAM, chat_id),
+            input_channel=self.name(),
+            metadata={
+                "telegram": {
+                    "edited": incoming.edited,
+                    "button": incoming.kind == "callback",
+                }
+            },
         )
+        await self.turns.run(message, on_new_message, self._app)
         await output.send_reply(chat_id, Reply.from_rasa(collector.messages))
 
     async def _resolve_press(self, incoming: Incoming, words: dict[str, str]) -> str | None:
@@ -303,8 +328,7 @@ class TelegramInput(InputChannel):
         return text
 
     async def _group_notice(self, chat_id: int, output: TelegramOutput) -> None:
-        now = time.monotonic()
-        if now - self._group_notices.get(chat_id, -GROUP_NOTICE_EVERY_S) < GROUP_NOTICE_EVERY_S:
+        if chat_id in self._group_notices:  # told within GROUP_NOTICE_EVERY_S (the map's TTL)
             return
-        self._group_notices[chat_id] = now
+        self._group_notices.set(chat_id, time.monotonic())
         await output.send_notice(chat_id, "group")

@@ -2,7 +2,8 @@
 
 ``TelegramOutput`` renders a ``Reply`` (bot/telegram/keyboard.py) and sends it through the bot; it
 is what Rasa gets from ``TelegramInput.get_output_channel()`` to push staff replies at any time,
-and what the webhook uses to answer a turn.
+and what the webhook uses to answer a turn. Rasa addresses a push to the conversation id
+(``telegram:<chat id>``); it is mapped back to the chat id, and any other id is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel
 from telegram import Bot, InputFile
 from telegram.error import Forbidden, RetryAfter
 
+from bot.conversation_ids import telegram_chat_id
 from bot.reply import ChannelTexts, Reply, domain_of
 from bot.telegram.keyboard import CallbackStore, Outgoing, is_public_url, render
 
@@ -100,11 +102,16 @@ class TelegramOutput(OutputChannel):
         return {key: self.texts.get(key, domain) for key in self.texts.names()}
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """Rasa's entry point for pushed messages (staff replies): one message dict at a time."""
-        await self.send_reply(recipient_id, Reply.from_rasa([message]))
+        """Rasa's entry point for pushed messages (staff replies): one message dict at a time,
+        addressed to a ``telegram:<chat id>`` conversation."""
+        chat_id = telegram_chat_id(recipient_id)
+        if chat_id is None:
+            logger.warning("telegram_push_not_a_telegram_conversation")
+            return
+        await self.send_reply(chat_id, Reply.from_rasa([message]))
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_reply(recipient_id, Reply.of(text))
+        await self.send_response(recipient_id, {"text": text})
 
     async def send_reply(self, chat_id: int | str, reply: Reply) -> None:
         for outgoing in render(reply, self.store, self.words()):

@@ -1,18 +1,19 @@
 """A local web chat for trying the bot without a messenger account (DESIGN.md "Channels").
 
-- ``GET  /webhooks/webchat/``        one self-contained page (``page.html``: no CDN, Korean UI).
-- ``POST /webhooks/webchat/webhook`` ``{"sender", "message"}`` -> the turn's messages, in Rasa's
-  REST format (a JSON list of ``{"text", "buttons", "custom", ...}``); RRNs masked at the door.
-- ``GET  /webhooks/webchat/pending?sender=`` messages pushed outside a turn (staff replies), which
-  the page polls for; ``get_output_channel()`` files them there.
+- ``GET  /webhooks/webchat/``        one self-contained page (``page.html``: no CDN, Korean UI);
+  it sets the conversation cookie when there is none (``session.py``).
+- ``POST /webhooks/webchat/webhook`` ``{"message"}`` -> the turn's messages, in Rasa's REST
+  format (a JSON list of ``{"text", "buttons", "custom", ...}``). The conversation is the
+  cookie's (``web:<id>``); a ``sender`` in the body is ignored. RRNs are masked at the door.
+- ``GET  /webhooks/webchat/pending``  messages pushed outside a turn (staff replies) for the
+  cookie's conversation only, which the page polls for; ``get_output_channel()`` files them.
+- ``POST /webhooks/webchat/new``     a new conversation (the page's "새 대화" button).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.bounded import BoundedMap
+from bot.client_key import client_key
+from bot.conversation_ids import WEB, conversation_id, platform_id
+from bot.input_guard import BodyRefused, parse_json_body, repair_text
+from bot.turn_guard import TurnGuard
+from bot.webchat.session import COOKIE_NAME, WebchatSessions, set_cookie, signing_key
 from nlu.pii import mask_rrn
 
 logger = logging.getLogger(__name__)
@@ -29,9 +36,9 @@ logger = logging.getLogger(__name__)
 PAGE_FILE = Path(__file__).with_name("page.html")
 MAX_MESSAGE_CHARS = 5000
 MAX_BODY_BYTES = 64 * 1024
-SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 MAX_PENDING_PER_SENDER = 50
 MAX_SENDERS = 10_000
+PENDING_FOR_S = 24 * 3600.0  # a page closed for a day will not fetch them any more
 # the page runs inline script and style only; nothing may load from elsewhere
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -54,37 +61,44 @@ class WebchatCollector(CollectingOutputChannel):
 
 
 class PendingMessages:
-    """Messages pushed outside a turn, per sender, until the page fetches them."""
+    """Messages pushed outside a turn, per conversation id, until the page fetches them."""
 
-    def __init__(self) -> None:
-        self._boxes: OrderedDict[str, deque[dict[str, Any]]] = OrderedDict()
+    def __init__(self, max_senders: int = MAX_SENDERS, ttl_s: float = PENDING_FOR_S) -> None:
+        self._boxes: BoundedMap[str, deque[dict[str, Any]]] = BoundedMap(max_senders, ttl_s)
 
-    def put(self, sender: str, message: dict[str, Any]) -> None:
-        box = self._boxes.setdefault(sender, deque(maxlen=MAX_PENDING_PER_SENDER))
-        self._boxes.move_to_end(sender)
+    def __len__(self) -> int:
+        return len(self._boxes)
+
+    def put(self, conversation: str, message: dict[str, Any]) -> None:
+        box = self._boxes.setdefault(conversation, lambda: deque(maxlen=MAX_PENDING_PER_SENDER))
+        assert box is not None
         box.append(message)
-        while len(self._boxes) > MAX_SENDERS:
-            self._boxes.popitem(last=False)
 
-    def take(self, sender: str) -> list[dict[str, Any]]:
-        return list(self._boxes.pop(sender, ()))
+    def take(self, conversation: str) -> list[dict[str, Any]]:
+        return list(self._boxes.pop(conversation) or ())
 
 
 class WebchatPushOutput(WebchatCollector):
+    """The output Rasa uses outside a turn (staff replies): files ``web:`` messages for the page."""
+
     def __init__(self, pending: PendingMessages) -> None:
         super().__init__()
         self.pending = pending
 
     async def _persist_message(self, message: dict[str, Any]) -> None:
-        self.pending.put(str(message.get("recipient_id")), message)
+        recipient = str(message.get("recipient_id"))
+        if platform_id(WEB, recipient) is None:
+            logger.warning("webchat_push_not_a_webchat_conversation")
+            return
+        self.pending.put(recipient, message)
 
 
-def _error(detail: str, status: int = 400) -> HTTPResponse:
-    return response.json({"error": "bad_request", "detail": detail}, status=status)
+def _error(detail: str, status: int = 400, code: str = "bad_request") -> HTTPResponse:
+    return response.json({"error": code, "detail": detail}, status=status)
 
 
 class WebchatInput(InputChannel):
-    """The local web chat page and its JSON endpoint."""
+    """The local web chat page and its JSON endpoints."""
 
     @classmethod
     def name(cls) -> str:
@@ -94,19 +108,37 @@ class WebchatInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebchatInput:
         return cls()
 
-    def __init__(self) -> None:
+    def __init__(
+        self, sessions: WebchatSessions | None = None, turns: TurnGuard | None = None
+    ) -> None:
         self.page = PAGE_FILE.read_text(encoding="utf-8")
         self.pending = PendingMessages()
+        self.sessions = sessions or WebchatSessions(signing_key())
+        self.turns = turns or TurnGuard()
 
     def get_output_channel(self) -> WebchatPushOutput:
         return WebchatPushOutput(self.pending)
 
+    def _session(self, request: Request) -> tuple[str, str | None]:
+        """Return ``(conversation id, cookie to set or None)`` for the request's cookie."""
+        session_id = self.sessions.verify(request.cookies.get(COOKIE_NAME))
+        if session_id is not None:
+            return conversation_id(WEB, session_id), None
+        session_id, cookie = self.sessions.issue()
+        return conversation_id(WEB, session_id), cookie
+
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         bp = Blueprint(f"webchat_{id(self)}", __name__)
 
+        def finish(resp: HTTPResponse, request: Request, cookie: str | None) -> HTTPResponse:
+            if cookie is not None:
+                set_cookie(resp, cookie, secure=request.scheme == "https")
+            return resp
+
         @bp.route("/", methods=["GET"])
-        async def page(_: Request) -> HTTPResponse:
-            return response.html(
+        async def page(request: Request) -> HTTPResponse:
+            _, cookie = self._session(request)
+            resp = response.html(
                 self.page,
                 headers={
                     "Content-Security-Policy": CSP,
@@ -115,41 +147,50 @@ class WebchatInput(InputChannel):
                     "Cache-Control": "no-store",
                 },
             )
+            return finish(resp, request, cookie)
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if len(request.body or b"") > MAX_BODY_BYTES:
-                return _error("body too large", status=413)
             try:
-                body = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
-                return _error("body is not valid JSON")
+                body = parse_json_body(request.body, MAX_BODY_BYTES)
+            except BodyRefused as e:
+                return _error(e.detail, e.status, e.code)
             if not isinstance(body, dict):
                 return _error("body must be a JSON object")
-            sender, message = body.get("sender"), body.get("message")
-            if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
-                return _error("'sender' must be 1-128 letters, digits or _.:-")
+            message = body.get("message")
             if not isinstance(message, str) or not message.strip():
                 return _error("'message' must be a non-empty string")
             if len(message) > MAX_MESSAGE_CHARS:
                 return _error(f"'message' is longer than {MAX_MESSAGE_CHARS} characters")
+            sender, cookie = self._session(request)
             collector = WebchatCollector()
             failed: list[dict[str, Any]] = []
+            user_message = UserMessage(
+                mask_rrn(repair_text(message)),
+                collector,
+                sender,
+                input_channel=self.name(),
+                metadata={"client_key": client_key(request)},
+            )
             try:
-                await on_new_message(
-                    UserMessage(mask_rrn(message), collector, sender, input_channel=self.name())
-                )
+                await self.turns.run(user_message, on_new_message, request.app)
             except Exception:
                 # what was said before the failure still reaches the page, then an apology
                 logger.exception("webchat_turn_failed", extra={"conversation_id": sender})
                 failed = [{"recipient_id": sender, "custom": {"error": "turn_failed"}}]
-            return response.json(self.pending.take(sender) + collector.messages + failed)
+            resp = response.json(self.pending.take(sender) + collector.messages + failed)
+            return finish(resp, request, cookie)
 
         @bp.route("/pending", methods=["GET"])
         async def pending(request: Request) -> HTTPResponse:
-            sender = request.args.get("sender", "")
-            if not SENDER_PATTERN.match(sender):
-                return _error("'sender' must be 1-128 letters, digits or _.:-")
-            return response.json(self.pending.take(sender))
+            session_id = self.sessions.verify(request.cookies.get(COOKIE_NAME))
+            if session_id is None:
+                return response.json([])
+            return response.json(self.pending.take(conversation_id(WEB, session_id)))
+
+        @bp.route("/new", methods=["POST"])
+        async def new(request: Request) -> HTTPResponse:
+            _, cookie = self.sessions.issue()
+            return finish(response.json({"status": "ok"}), request, cookie)
 
         return bp

@@ -11,7 +11,9 @@ import importlib
 import re
 import sys
 import types
+from collections.abc import Iterator
 
+import pytest
 from sanic import Sanic
 
 
@@ -38,3 +40,12 @@ _install_pii_stand_in()
 # Several Sanic apps start in one test process; test mode lets sanic re-apply its method
 # "touch-ups" from the originals instead of failing on the second app.
 Sanic.test_mode = True
+
+
+@pytest.fixture(autouse=True)
+def _test_profile(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Channel tests run in the ``test`` profile (REST open, secrets optional) unless a test
+    sets ``MINWON_PROFILE`` itself; the web-chat cookie key is fixed so runs are repeatable."""
+    monkeypatch.setenv("MINWON_PROFILE", "test")
+    monkeypatch.setenv("MINWON_SECRET_KEY", "channel-tests-secret-key-0123456789abcdef")
+    return

@@ -343,7 +343,7 @@ async def test_staff_reply_reaches_a_kakao_resident_with_the_next_answer(
             client,
             channels.rasa.url,
             rasa_token,
-            kakao.user_id,
+            f"kakao:{kakao.user_id}",  # Rasa's id for this Kakao user
             "담당 주무관이에요. 확인해 볼게요.",
         )
         answer = await kakao.say("고마워요")
@@ -359,7 +359,11 @@ async def test_staff_reply_is_pushed_to_a_telegram_resident_at_once(
         await tg.say("안녕하세요")
         before = len(tg.sent())
         await push_staff_message(
-            client, channels.rasa.url, rasa_token, str(chat_id), "담당 주무관이에요. 확인해 볼게요."
+            client,
+            channels.rasa.url,
+            rasa_token,
+            f"telegram:{chat_id}",  # Rasa's id for this Telegram chat
+            "담당 주무관이에요. 확인해 볼게요.",
         )
     pushed = [c["params"]["text"] for c in tg.sent()[before:]]
     assert pushed == ["담당 주무관이에요. 확인해 볼게요."]

@@ -90,7 +90,7 @@ async def test_text_turn_answers_a_valid_skill_response() -> None:
     assert texts_of(body) == ["어떻게 받으시겠어요?"]
     assert body["template"]["quickReplies"][0]["extra"] == {"payload": '/inform{"method":"kiosk"}'}
     (message,) = dialogue.seen
-    assert message.sender_id.startswith("a1b2c3d4")
+    assert message.sender_id.startswith("kakao:a1b2c3d4")
     assert message.input_channel == "kakao"
     assert message.metadata["kakao"]["trigger"] == "TEXT_INPUT"
 
@@ -141,7 +141,8 @@ async def test_wrong_or_missing_secret_is_refused_and_nothing_processed(
         )
     assert r.status_code == status
     assert not HANGUL.search(r.text)
-    assert [m.sender_id[:8] for m in dialogue.seen] == ["c9d8e7f6"]  # only the good request
+    # only the good request
+    assert [m.sender_id[:14] for m in dialogue.seen] == ["kakao:c9d8e7f6"]
     assert ok.status_code == 200
 
 
@@ -164,19 +165,79 @@ async def test_unknown_bot_id_is_refused() -> None:
         b'{"userRequest": {"utterance": "x"}}',
         b'{"userRequest": {"user": {"id": 5}, "utterance": "x"}}',
         b'{"userRequest": {"user": {"id": "u"}, "utterance": 7}}',
-        b'{"userRequest": {"user": {"id": "u"}, "utterance": "   "}}',
         b'{"userRequest": {"user": {"id": "u"}, "utterance": "x"}, "action": {"clientExtra": "x"}}',
+        b'{"userRequest": {"user": {"id": "u\\ud800"}, "utterance": "x"}}',
+        b'{"userRequest": {"user": {"id": "a/b"}, "utterance": "x"}}',
         b"\xff\xfe\x00",
+        b"[" * 5000 + b"]" * 5000,
+        b'{"userRequest": ' + b'{"a": ' * 100 + b"1" + b"}" * 101,
     ],
 )
-async def test_malformed_body_is_a_400_without_korean(raw: bytes) -> None:
+async def test_unusable_body_gets_a_polite_skill_response_and_reaches_nobody(raw: bytes) -> None:
     dialogue = StubDialogue()
     async with kakao(dialogue) as (base, _):
         r = await post(base, None, raw=raw, headers={"Content-Type": "application/json"})
-    assert r.status_code == 400
-    assert r.json()["error"] == "bad_request"
-    assert not HANGUL.search(r.text)
+    assert r.status_code == 200
+    assert skill_response_problems(r.json()) == []
+    assert texts_of(r.json()) == [WORDS["unreadable"]]
     assert dialogue.seen == []
+
+
+@pytest.mark.parametrize("utterance", ["", "   ", None])
+async def test_empty_or_photo_utterance_gets_a_polite_korean_answer(utterance: Any) -> None:
+    body = load_payload("kakao", "skill_text.json")
+    body["userRequest"]["utterance"] = utterance
+    dialogue = StubDialogue()
+    async with kakao(dialogue) as (base, _):
+        r = await post(base, body)
+    assert r.status_code == 200
+    assert skill_response_problems(r.json()) == []
+    assert texts_of(r.json()) == [WORDS["not_text"]]
+    assert dialogue.seen == []
+
+
+async def test_text_with_a_lone_surrogate_is_repaired_and_answered() -> None:
+    raw = json.dumps(load_payload("kakao", "skill_text.json"), ensure_ascii=True)
+    raw = raw.replace("\\ud55c", "\\ud800")  # the first syllable becomes a lone surrogate
+    dialogue = StubDialogue()
+    async with kakao(dialogue) as (base, _):
+        r = await post(base, None, raw=raw.encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 200
+    assert skill_response_problems(r.json()) == []
+    (message,) = dialogue.seen
+    assert "\ufffd" in message.text
+    message.text.encode("utf-8")  # storable
+
+
+async def test_without_a_secret_outside_dev_every_request_is_refused_and_logged_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("MINWON_PROFILE", "production")
+    dialogue = StubDialogue()
+    with caplog.at_level("ERROR"):
+        async with kakao(dialogue) as (base, _):
+            first = await post(base, load_payload("kakao", "skill_text.json"))
+            second = await post(base, load_payload("kakao", "skill_quick_reply.json"))
+    assert (first.status_code, second.status_code) == (403, 403)
+    assert dialogue.seen == []
+    errors = [
+        r
+        for r in caplog.records
+        if r.getMessage() == "kakao_secret_not_configured_refusing_requests"
+    ]
+    assert len(errors) == 1
+
+
+@pytest.mark.parametrize("profile", ["dev", "test"])
+async def test_without_a_secret_dev_and_test_profiles_accept_requests(
+    monkeypatch: pytest.MonkeyPatch, profile: str
+) -> None:
+    monkeypatch.setenv("MINWON_PROFILE", profile)
+    dialogue = StubDialogue()
+    async with kakao(dialogue) as (base, _):
+        r = await post(base, load_payload("kakao", "skill_text.json"))
+    assert r.status_code == 200
+    assert len(dialogue.seen) == 1
 
 
 async def test_dialogue_failure_is_a_polite_answer_not_a_5xx() -> None:
@@ -315,7 +376,7 @@ async def test_staff_message_is_delivered_with_the_next_response() -> None:
         sender = load_payload("kakao", "skill_text.json")["userRequest"]["user"]["id"]
         output = channel.get_output_channel()
         assert output.name() == "kakao"
-        await output.send_response(sender, {"text": "담당 주무관이에요. 확인해 볼게요."})
+        await output.send_response(f"kakao:{sender}", {"text": "담당 주무관이에요. 확인해 볼게요."})
         r = await post(base, load_payload("kakao", "skill_text.json"))
     assert texts_of(r.json()) == [
         "담당 주무관이에요. 확인해 볼게요.\n\necho:주민등록등본 한 통 떼고 싶어요"
@@ -361,3 +422,17 @@ async def test_answer_of_a_request_kakao_gave_up_on_waits_for_the_next_message()
         r = await post(base, again)
     assert dialogue.finished[0] == "주민등록등본 한 통 떼고 싶어요"  # the turn was not cancelled
     assert texts_of(r.json()) == ["echo:주민등록등본 한 통 떼고 싶어요\n\necho:고마워요"]
+
+
+@pytest.mark.parametrize("recipient", ["{raw}", "telegram:{raw}", "web:{raw}", "rest:{raw}"])
+async def test_a_push_to_an_id_outside_the_kakao_namespace_is_not_delivered(
+    recipient: str,
+) -> None:
+    dialogue = StubDialogue()
+    async with kakao(dialogue) as (base, channel):
+        raw = load_payload("kakao", "skill_text.json")["userRequest"]["user"]["id"]
+        await channel.get_output_channel().send_response(
+            recipient.format(raw=raw), {"text": "다른 사람에게 갈 말"}
+        )
+        r = await post(base, load_payload("kakao", "skill_text.json"))
+    assert texts_of(r.json()) == ["echo:주민등록등본 한 통 떼고 싶어요"]

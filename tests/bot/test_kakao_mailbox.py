@@ -61,3 +61,22 @@ async def test_an_abandoned_request_frees_its_key() -> None:
     assert recent.claim("k") is None
     recent.abandon("k")
     assert recent.claim("k") is None
+
+
+def test_every_mailbox_map_is_bounded() -> None:
+    box = Mailbox(max_messages_per_user=2, max_users=5)
+    for i in range(50):
+        user = f"kakao:u{i}"
+        box.put(user, [{"text": "a"}, {"text": "b"}, {"text": "c"}])
+        box.set_pages(user, [{"page": 1}, {"page": 2}])
+        box.turn_started(user)
+    assert box.sizes() == {"messages": 5, "pages": 5, "in_flight": 5}
+    assert [m["text"] for m in box.take("kakao:u49")] == ["b", "c"]
+
+
+async def test_recent_answers_are_bounded() -> None:
+    recent = RecentAnswers(window_s=60, max_size=5)
+    for i in range(50):
+        assert recent.claim(f"key{i}") is None
+        recent.finish(f"key{i}", {"version": "2.0"})
+    assert len(recent) == 5

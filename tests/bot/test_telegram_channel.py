@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,9 +18,11 @@ from fake_bot_api import FakeBotApi, fake_bot_api
 from rasa.core.channels.channel import UserMessage
 from servers import ROOT, load_payload, serve_aiohttp, serve_sanic
 
-from bot.telegram.channel import TelegramInput
+import bot.telegram.channel as telegram_channel
+from bot.telegram.channel import RecentIds, TelegramInput
 from bot.telegram.keyboard import MAX_CALLBACK_DATA_BYTES, MAX_TEXT, CallbackStore
 from bot.telegram.polling import poll
+from bot.turn_guard import TurnGuard, shared_texts
 
 TOKEN = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SECRET = "minwon_Webhook-secret_0123456789"
@@ -114,7 +117,7 @@ async def test_text_message_reaches_rasa_and_the_answer_has_an_inline_keyboard()
     (message,) = dialogue.seen
     assert (message.text, message.sender_id, message.input_channel) == (
         "등본 한 통 떼 주세요",
-        str(CHAT),
+        f"telegram:{CHAT}",
         "telegram",
     )
     assert message.metadata == {"telegram": {"edited": False, "button": False}}
@@ -248,6 +251,11 @@ async def test_wrong_or_missing_secret_is_403_and_nothing_processed(secret: str 
         b'{"update_id": "1"}',
         b"\xff\xfe",
         b'{"update_id": 5, "message": "x"}',
+        b'{"update_id": true, "message": {}}',
+        b'{"update_id": 5, "message": {"message_id": 1, "date": 1, "chat": "x", "text": "a"}}',
+        b'{"update_id": 5, "callback_query": {"id": 7, "from": [], "data": {}}}',
+        b"[" * 5000 + b"]" * 5000,
+        b'{"update_id": 5, "x": ' + b"[" * 40 + b"]" * 40 + b"}",
     ],
 )
 async def test_malformed_update_is_a_400(raw: bytes) -> None:
@@ -306,7 +314,7 @@ async def test_staff_reply_can_be_pushed_at_any_time() -> None:
     async with telegram(StubDialogue()) as (_, api, channel):
         output = channel.get_output_channel()
         await output.send_response(
-            str(CHAT),
+            f"telegram:{CHAT}",
             {
                 "text": "담당 주무관이에요. 확인해 볼게요.",
                 "buttons": [{"title": "네", "payload": "/affirm"}],
@@ -332,7 +340,7 @@ async def test_document_from_a_local_backend_is_uploaded_as_a_file() -> None:
             "filename": "receipt.pdf",
             "title": "접수증",
         }
-        await output.send_response(str(CHAT), {"custom": {"document": doc}})
+        await output.send_response(f"telegram:{CHAT}", {"custom": {"document": doc}})
     (call,) = [c for c in api.calls if c["name"] == "sendDocument"]
     assert call["files"] == {"document": pdf}
     assert call["params"]["caption"] == "접수증"
@@ -368,3 +376,108 @@ def test_credentials_need_a_token() -> None:
         {"token": TOKEN, "secret_token": SECRET, "base_url": "http://127.0.0.1:9/"}
     )
     assert channel.bot.bot.base_url == f"http://127.0.0.1:9/bot{TOKEN}"
+
+
+@pytest.mark.parametrize("recipient", [str(CHAT), f"kakao:{CHAT}", f"web:{CHAT}", "telegram:x"])
+async def test_a_push_to_an_id_outside_the_telegram_namespace_is_not_sent(recipient: str) -> None:
+    async with telegram(StubDialogue()) as (_, api, channel):
+        await channel.get_output_channel().send_response(recipient, {"text": "다른 사람에게 갈 말"})
+    assert api.named("sendMessage") == []
+
+
+async def test_text_with_a_lone_surrogate_is_repaired_and_answered() -> None:
+    raw = json.dumps(load_payload("telegram", "message_text.json"), ensure_ascii=True)
+    raw = raw.replace("\\ub4f1", "\\udc00")  # 등 becomes a lone low surrogate
+    dialogue = StubDialogue()
+    async with telegram(dialogue) as (base, api, channel):
+        r = await post(base, None, raw=raw.encode())
+        await settle(channel)
+    assert r.status_code == 200
+    (message,) = dialogue.seen
+    assert message.text == "\ufffd본 한 통 떼 주세요"
+    assert len(api.sent_texts()) == 1
+
+
+async def test_body_over_the_cap_is_413_before_parsing() -> None:
+    dialogue = StubDialogue()
+    async with telegram(dialogue) as (base, _, channel):
+        r = await post(base, None, raw=b'{"update_id": 1, "x": "' + b"a" * (1024 * 1024) + b'"}')
+        await settle(channel)
+    assert r.status_code == 413
+    assert dialogue.seen == []
+
+
+async def test_without_a_secret_outside_dev_every_update_is_refused_and_logged_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("MINWON_PROFILE", "production")
+    dialogue = StubDialogue()
+    with caplog.at_level("ERROR"):
+        async with fake_bot_api(TOKEN) as api:
+            channel = TelegramInput(TOKEN, secret_token="", base_url=api.base_url)
+            async with serve_sanic([(channel.blueprint(dialogue), "/webhooks/telegram")]) as base:
+                first = await post(base, load_payload("telegram", "message_text.json"), None)
+                second = await post(base, load_payload("telegram", "start_command.json"), None)
+                await settle(channel)
+    assert (first.status_code, second.status_code) == (403, 403)
+    assert dialogue.seen == []
+    refusals = [
+        r
+        for r in caplog.records
+        if r.getMessage() == "telegram_secret_not_configured_refusing_updates"
+    ]
+    assert len(refusals) == 1
+
+
+async def test_without_a_secret_the_test_profile_accepts_updates() -> None:
+    dialogue = StubDialogue()
+    async with fake_bot_api(TOKEN) as api:
+        channel = TelegramInput(TOKEN, secret_token="", base_url=api.base_url)
+        async with serve_sanic([(channel.blueprint(dialogue), "/webhooks/telegram")]) as base:
+            r = await post(base, load_payload("telegram", "message_text.json"), None)
+            await settle(channel)
+    assert r.status_code == 200
+    assert len(dialogue.seen) == 1
+
+
+async def test_group_notices_are_remembered_for_a_bounded_number_of_groups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(telegram_channel, "MAX_GROUPS", 3)
+    async with telegram(StubDialogue()) as (base, api, channel):
+        group = load_payload("telegram", "group_message.json")
+        for i in range(6):
+            update = copy.deepcopy(group)
+            update["update_id"] += i
+            update["message"]["chat"]["id"] -= i
+            await post(base, update)
+            await settle(channel)
+        assert len(channel._group_notices) == 3
+    assert len(api.sent_texts()) == 6  # each new group was told once
+
+
+def test_seen_update_ids_are_bounded() -> None:
+    seen = RecentIds(ttl_s=3600, max_size=100)
+    assert all(seen.add(i) for i in range(1000))
+    assert len(seen._seen) == 100
+    assert seen.add(999) is False  # the most recent are still remembered
+
+
+async def test_turn_that_fails_with_the_action_server_down_is_explained() -> None:
+    async def down(_: Any) -> bool:
+        return False
+
+    async def silent(message: UserMessage) -> None:  # what Rasa does when an action fails
+        return None
+
+    async with fake_bot_api(TOKEN) as api:
+        channel = TelegramInput(
+            TOKEN,
+            secret_token=SECRET,
+            base_url=api.base_url,
+            turns=TurnGuard(is_action_server_up=down),
+        )
+        async with serve_sanic([(channel.blueprint(silent), "/webhooks/telegram")]) as base:
+            await post(base, load_payload("telegram", "message_text.json"))
+            await settle(channel)
+    assert api.sent_texts() == [shared_texts().get("action_server_down")]

@@ -14,7 +14,10 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from servers import serve_sanic
 
-from bot.webchat.channel import WebchatInput
+import bot.webchat.channel as webchat_channel
+from bot.turn_guard import TurnGuard, shared_texts
+from bot.webchat.channel import PendingMessages, WebchatInput
+from bot.webchat.session import COOKIE_NAME, WebchatSessions
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,12 +78,19 @@ async def webchat(dialogue: StubDialogue) -> AsyncIterator[tuple[str, WebchatInp
         yield base, channel
 
 
-async def post(base: str, body: Any = None, raw: bytes | None = None) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=10) as client:
-        url = base + "/webhooks/webchat/webhook"
-        if raw is not None:
-            return await client.post(url, content=raw)
+async def post(
+    base: str,
+    body: Any = None,
+    raw: bytes | None = None,
+    client: httpx.AsyncClient | None = None,
+) -> httpx.Response:
+    url = base + "/webhooks/webchat/webhook"
+    if client is not None:
         return await client.post(url, json=body)
+    async with httpx.AsyncClient(timeout=10) as own:
+        if raw is not None:
+            return await own.post(url, content=raw)
+        return await own.post(url, json=body)
 
 
 async def test_page_is_served_self_contained_in_korean() -> None:
@@ -95,16 +105,92 @@ async def test_page_is_served_self_contained_in_korean() -> None:
 
 async def test_message_returns_the_turn_in_rest_format_with_masking() -> None:
     dialogue = StubDialogue()
-    async with webchat(dialogue) as (base, _):
-        r = await post(base, {"sender": "web-1", "message": "등본 한 통 떼 주세요"})
-        masked = await post(base, {"sender": "web-1", "message": "900101-1234567 이에요"})
+    async with webchat(dialogue) as (base, _), httpx.AsyncClient(timeout=10) as client:
+        r = await post(base, {"message": "등본 한 통 떼 주세요"}, client=client)
+        masked = await post(base, {"message": "900101-1234567 이에요"}, client=client)
     assert r.status_code == 200
     assert r.json()[0]["text"] == "어떻게 받으시겠어요?"
     assert r.json()[0]["buttons"][0] == {"title": "무인발급기", "payload": KIOSK}
     assert dialogue.seen[0].input_channel == "webchat"
-    assert dialogue.seen[0].sender_id == "web-1"
+    assert dialogue.seen[0].sender_id.startswith("web:")
+    assert dialogue.seen[1].sender_id == dialogue.seen[0].sender_id  # the cookie kept it
+    assert dialogue.seen[0].metadata == {"client_key": "ip:127.0.0.1"}
     assert "1234567" not in dialogue.seen[1].text
     assert masked.status_code == 200
+
+
+async def test_conversation_id_comes_from_a_signed_http_only_cookie_not_the_body() -> None:
+    dialogue = StubDialogue()
+    async with webchat(dialogue) as (base, _), httpx.AsyncClient(timeout=10) as client:
+        page = await client.get(base + "/webhooks/webchat/")
+        await post(base, {"sender": "kakao:victim", "message": "안녕하세요"}, client=client)
+    set_cookie = page.headers["set-cookie"]
+    assert set_cookie.startswith(f"{COOKIE_NAME}=")
+    for attribute in ("HttpOnly", "SameSite=Strict", "Path=/webhooks/webchat"):
+        assert attribute in set_cookie
+    cookie_id = page.cookies[COOKIE_NAME].split(".")[0]
+    assert [m.sender_id for m in dialogue.seen] == [f"web:{cookie_id}"]
+
+
+@pytest.mark.parametrize("forged", ["", "abc", "x" * 24 + ".bad", "web-1"])
+async def test_a_forged_cookie_gets_a_fresh_conversation(forged: str) -> None:
+    dialogue = StubDialogue()
+    async with webchat(dialogue) as (base, _), httpx.AsyncClient(timeout=10) as client:
+        client.cookies.set(COOKIE_NAME, forged)
+        r = await post(base, {"message": "안녕하세요"}, client=client)
+    assert r.status_code == 200
+    assert dialogue.seen[0].sender_id != f"web:{forged}"
+    assert r.cookies[COOKIE_NAME] != forged
+
+
+async def test_cookie_signed_with_another_key_is_not_accepted() -> None:
+    other_id, other_cookie = WebchatSessions(b"k" * 32).issue()
+    dialogue = StubDialogue()
+    async with webchat(dialogue) as (base, _), httpx.AsyncClient(timeout=10) as client:
+        client.cookies.set(COOKIE_NAME, other_cookie)
+        await post(base, {"message": "안녕하세요"}, client=client)
+    assert dialogue.seen[0].sender_id != f"web:{other_id}"
+
+
+async def test_new_conversation_button_gets_a_new_id() -> None:
+    dialogue = StubDialogue()
+    async with webchat(dialogue) as (base, _), httpx.AsyncClient(timeout=10) as client:
+        await post(base, {"message": "하나"}, client=client)
+        new = await client.post(base + "/webhooks/webchat/new")
+        await post(base, {"message": "둘"}, client=client)
+    assert new.status_code == 200
+    first, second = (m.sender_id for m in dialogue.seen)
+    assert first != second
+    assert second.startswith("web:")
+
+
+async def test_text_with_a_lone_surrogate_is_repaired_and_answered() -> None:
+    dialogue = StubDialogue()
+    async with webchat(dialogue) as (base, _):
+        r = await post(base, raw=b'{"message": "\\ud800\\ub4f1\\ubcf8"}')
+    assert r.status_code == 200
+    assert [m["text"] for m in r.json()] == ["echo:\ufffd등본"]
+
+
+async def test_turn_that_fails_with_the_action_server_down_is_explained_and_kept() -> None:
+    async def down(_: Any) -> bool:
+        return False
+
+    seen: list[str] = []
+
+    async def silent(message: UserMessage) -> None:  # what Rasa does when an action fails
+        seen.append(message.text)
+
+    channel = WebchatInput(turns=TurnGuard(is_action_server_up=down))
+    async with (
+        serve_sanic([(channel.blueprint(silent), "/webhooks/webchat")]) as base,
+        httpx.AsyncClient(timeout=10) as client,
+    ):
+        r = await post(base, {"message": "홍길동이에요"}, client=client)
+    assert [m["text"] for m in r.json()] == [shared_texts().get("action_server_down")]
+    assert [k.text for k in (channel.turns.kept.get(s) for s in channel.turns.kept)] == [
+        "홍길동이에요"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -114,10 +200,13 @@ async def test_message_returns_the_turn_in_rest_format_with_masking() -> None:
         b"nope",
         b"[]",
         b'{"sender": "a"}',
-        b'{"sender": "a b", "message": "x"}',
-        b'{"sender": 5, "message": "x"}',
-        b'{"sender": "a", "message": ""}',
-        b'{"sender": "a", "message": ["x"]}',
+        b'{"message": ""}',
+        b'{"message": ["x"]}',
+        b'{"message": null}',
+        b'{"message": {"a": 1}}',
+        b"[" * 5000 + b"]" * 5000,
+        b'{"message": "x", "m": ' + b"[" * 40 + b"]" * 40 + b"}",
+        b"\xff\xfe\x00",
     ],
 )
 async def test_malformed_body_is_a_400(raw: bytes) -> None:
@@ -132,18 +221,55 @@ async def test_dialogue_failure_is_200_with_what_was_said_and_an_error_marker() 
     dialogue = StubDialogue()
     dialogue.fail = True
     async with webchat(dialogue) as (base, _):
-        r = await post(base, {"sender": "web-1", "message": "x"})
+        r = await post(base, {"message": "x"})
     assert r.status_code == 200
     assert [m.get("text") or m["custom"]["error"] for m in r.json()] == ["partial", "turn_failed"]
 
 
 async def test_pushed_message_waits_for_the_page_to_fetch_it() -> None:
-    async with webchat(StubDialogue()) as (base, channel), httpx.AsyncClient() as client:
-        await channel.get_output_channel().send_response("web-7", {"text": "담당 주무관이에요."})
-        first = await client.get(base + "/webhooks/webchat/pending", params={"sender": "web-7"})
-        second = await client.get(base + "/webhooks/webchat/pending", params={"sender": "web-7"})
+    dialogue = StubDialogue()
+    async with webchat(dialogue) as (base, channel), httpx.AsyncClient() as client:
+        await post(base, {"message": "안녕하세요"}, client=client)
+        sender = dialogue.seen[0].sender_id
+        await channel.get_output_channel().send_response(sender, {"text": "담당 주무관이에요."})
+        first = await client.get(base + "/webhooks/webchat/pending")
+        second = await client.get(base + "/webhooks/webchat/pending")
     assert [m["text"] for m in first.json()] == ["담당 주무관이에요."]
     assert second.json() == []
+
+
+async def test_pending_serves_only_the_cookies_conversation() -> None:
+    dialogue = StubDialogue()
+    async with webchat(dialogue) as (base, channel):
+        async with httpx.AsyncClient() as resident:
+            await post(base, {"message": "안녕하세요"}, client=resident)
+        sender = dialogue.seen[0].sender_id
+        await channel.get_output_channel().send_response(sender, {"text": "담당 주무관이에요."})
+        async with httpx.AsyncClient() as stranger:
+            by_query = await stranger.get(
+                base + "/webhooks/webchat/pending", params={"sender": sender}
+            )
+            await stranger.get(base + "/webhooks/webchat/")  # a cookie of its own
+            with_own_cookie = await stranger.get(base + "/webhooks/webchat/pending")
+    assert by_query.json() == []
+    assert with_own_cookie.json() == []
+    assert [m["text"] for m in channel.pending.take(sender)] == ["담당 주무관이에요."]
+
+
+@pytest.mark.parametrize("recipient", ["web-7", "kakao:abc", "telegram:1", "rest:web:abc"])
+async def test_a_push_to_an_id_outside_the_web_namespace_is_not_filed(recipient: str) -> None:
+    channel = WebchatInput()
+    await channel.get_output_channel().send_response(recipient, {"text": "다른 사람에게 갈 말"})
+    assert len(channel.pending) == 0
+
+
+def test_pending_boxes_are_bounded() -> None:
+    pending = PendingMessages(max_senders=5)
+    for i in range(50):
+        for _ in range(webchat_channel.MAX_PENDING_PER_SENDER + 5):
+            pending.put(f"web:{i}", {"text": "x"})
+    assert len(pending) == 5
+    assert len(pending.take("web:49")) == webchat_channel.MAX_PENDING_PER_SENDER
 
 
 # -- in a real browser -------------------------------------------------------------------------
@@ -187,19 +313,26 @@ async def test_resident_types_a_message_clicks_a_button_and_sees_the_reply() -> 
             assert "주민등록표 등본" in await page.locator(".card").inner_text()
             # the used keyboard cannot be pressed again
             assert await page.get_by_role("button", name="주민센터 창구").is_disabled()
-            sender = await page.evaluate("localStorage.getItem('minwon-webchat-sender')")
+            assert await page.evaluate("document.cookie") == ""  # HttpOnly: no script sees it
             await page.reload()
-            assert await page.evaluate("localStorage.getItem('minwon-webchat-sender')") == sender
-    assert [m.text for m in dialogue.seen] == ["등본 한 통 떼 주세요", KIOSK]
-    assert {m.sender_id for m in dialogue.seen} == {sender}
+            await page.fill("#text", "고마워요")
+            await page.press("#text", "Enter")
+            await page.get_by_text("echo:고마워요").wait_for(timeout=5000)
+    assert [m.text for m in dialogue.seen] == ["등본 한 통 떼 주세요", KIOSK, "고마워요"]
+    assert len({m.sender_id for m in dialogue.seen}) == 1  # one conversation across a reload
+    assert dialogue.seen[0].sender_id.startswith("web:")
     assert all(u.startswith(base) for u in requested)  # nothing fetched from elsewhere
 
 
 @pytest.mark.browser
 async def test_staff_reply_appears_on_the_open_page() -> None:
-    async with webchat(StubDialogue()) as (base, channel):
+    dialogue = StubDialogue()
+    async with webchat(dialogue) as (base, channel):
         async with browser_page(base + "/webhooks/webchat/") as page:
-            sender = await page.evaluate("localStorage.getItem('minwon-webchat-sender')")
+            await page.fill("#text", "안녕하세요")
+            await page.press("#text", "Enter")
+            await page.get_by_text("echo:안녕하세요").wait_for(timeout=5000)
+            sender = dialogue.seen[0].sender_id
             output = channel.get_output_channel()
             await output.send_response(sender, {"text": "담당 주무관이에요. 확인해 볼게요."})
             await page.get_by_text("담당 주무관이에요. 확인해 볼게요.").wait_for(timeout=8000)

@@ -64,6 +64,11 @@ class Resident:
     sender: str = field(default_factory=lambda: f"e2e-{uuid.uuid4().hex[:12]}")
     transcript: list[tuple[str, list[str]]] = field(default_factory=list)
 
+    @property
+    def conversation_id(self) -> str:
+        """The id Rasa keeps this conversation under: the REST channel namespaces its senders."""
+        return f"rest:{self.sender}"
+
     def say(self, text: str, timeout_s: float = 60) -> str:
         """Send one message; return the bot's replies joined by newlines."""
         response = httpx.post(

@@ -226,7 +226,7 @@ def test_a_typed_rrn_is_warned_about_and_never_stored(
     warned = resident.say("제 주민번호는 900715-1234567이에요")
     assert "주민등록번호는 필요하지 않아서 저장하지 않았어요" in warned, resident.story()
     tracker = httpx.get(
-        f"{rasa_url}/conversations/{resident.sender}/tracker",
+        f"{rasa_url}/conversations/{resident.conversation_id}/tracker",
         params={"token": rasa_token},
         timeout=10,
     ).json()

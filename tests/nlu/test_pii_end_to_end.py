@@ -31,7 +31,7 @@ def test_rrn_leaves_no_trace_in_tracker_parse_or_log(
     replies = " ".join(m.get("text", "") for m in reply.json())
     assert "주민등록번호" in replies  # the resident is told it is not needed and was not stored
 
-    tracker = httpx.get(f"{system.rasa_url}/conversations/{sender}/tracker",
+    tracker = httpx.get(f"{system.rasa_url}/conversations/rest:{sender}/tracker",
                         params={"token": system.rasa_token}, timeout=30)
     assert tracker.status_code == 200
     parse = httpx.post(f"{system.rasa_url}/model/parse", params={"token": system.rasa_token},
@@ -42,7 +42,7 @@ def test_rrn_leaves_no_trace_in_tracker_parse_or_log(
     tracker_db = system.processes["rasa"].spec.env["MINWON_TRACKER_DB"]
     with sqlite3.connect(tracker_db) as db:
         stored = "\n".join(row[0] for row in db.execute(
-            "select data from events where sender_id = ?", (sender,)))
+            "select data from events where sender_id = ?", (f"rest:{sender}",)))
     assert stored, "the conversation was not stored"
     logs = "\n".join(p.read_text(errors="replace") for p in system.log_dir.iterdir())
     for fragment in fragments:

@@ -40,7 +40,7 @@ def events(system: ScaleSystem, sender: str) -> list[tuple[str, str | None, str 
     """(type, action, user text) of the conversation's events, in stored order."""
     with psycopg2.connect(system.tracker_dsn) as conn, conn.cursor() as cur:
         cur.execute("SELECT type_name, action_name, data FROM events WHERE sender_id = %s "
-                    "ORDER BY id", (sender,))
+                    "ORDER BY id", (f"rest:{sender}",))  # the REST channel's namespace
         rows = cur.fetchall()
     return [(t, a, json.loads(d).get("text") if t == "user" else None) for t, a, d in rows]
 
