@@ -50,6 +50,7 @@ CONTRACT_ENTITIES = frozenset(
         "otp_code",
         "person_name",
         "business_number",
+        "method",
     }
 )
 # Entities the statistical tagger may contribute on its own (rules cannot list every name).

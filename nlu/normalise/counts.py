@@ -30,6 +30,13 @@ _STANDALONE = re.compile(
     r"\s*(?:만|이요|요|이에요|예요|입니다|만요|만\s*주세요|주세요|이|개)?\s*[.!~?]*\s*$"
 )
 
+# The answer to "몇 통 필요하세요?" may be the counting word alone: "두", "두요", "세", "세 개요",
+# "한 개". "네" alone is yes and "세요" a verb ending, so neither counts.
+_STANDALONE_ATTRIBUTIVE = re.compile(
+    r"^\s*(?:(?:음|어|아|저)[\s,.]+)?(?:(?P<n>두|세(?!요)|석|한|다섯|여섯|일곱|여덟|아홉|열두|열세)"
+    r"(?:요|만|만요|이요)?|(?P<m>두|세|네|한|석|넉)\s*개\s*(?:요|만|만요|이요|예요)?)\s*[.!~?]*\s*$"
+)
+
 
 def _is_hangul(char: str) -> bool:
     return "\uac00" <= char <= "\ud7a3"
@@ -116,11 +123,12 @@ def find_copies(text: str, *, count_expected: bool = False) -> list[tuple[int, i
             continue
         if 1 <= value <= MAX_COPIES and not any(s < match.end() and start < e for s, e, _ in found):
             found.append((start, match.end(), str(value)))
-    standalone = _STANDALONE.match(text)
+    standalone = _STANDALONE.match(text) or _STANDALONE_ATTRIBUTIVE.match(text)
     if not found and standalone:
-        alone = native_number(standalone["n"])
+        group = "n" if standalone["n"] else "m"
+        alone = native_number(standalone[group])
         if alone is not None:
-            found.append((standalone.start("n"), standalone.end("n"), str(alone)))
+            found.append((standalone.start(group), standalone.end(group), str(alone)))
     return found
 
 

@@ -1,9 +1,10 @@
 """Rule-based extraction of every nlu-contract.md entity from free text.
 
-`extract_entities` finds documents, dongs, dates, counts, digit strings (phones, order numbers,
-codes, business numbers, YYMMDD birth dates) and names, each with its span in the original text
-and its contract value. Overlaps go to the more specific finding, then the longer one.
-`normalise` turns a span found by another extractor (DIET) into the contract value.
+`extract_entities` finds documents, dongs, ways of getting a document (methods), dates, counts,
+digit strings (phones, order numbers, codes, business numbers, YYMMDD birth dates) and names,
+each with its span in the original text and its contract value. Overlaps go to the more specific
+finding, then the longer one. `normalise` turns a span found by another extractor (DIET) into
+the contract value.
 
 A digit string is judged by its length and the words around it (nlu-contract.md and issue 2):
 - 13 digits shaped like an RRN: never an entity (the PII guard masks it);
@@ -27,6 +28,7 @@ from nlu.normalise.dates import digits_to_birth_date, find_birth_dates, parse_bi
 from nlu.normalise.digit_runs import DigitRun, find_digit_runs, run_digits
 from nlu.normalise.documents import find_documents, parse_document
 from nlu.normalise.dongs import find_dongs, parse_dong
+from nlu.normalise.methods import find_methods, parse_method
 from nlu.normalise.order_ids import parse_order_id
 from nlu.normalise.otp import parse_otp
 from nlu.normalise.person_names import find_person_names, parse_person_name
@@ -44,6 +46,7 @@ ENTITIES: tuple[str, ...] = (
     "otp_code",
     "person_name",
     "business_number",
+    "method",
 )
 
 _CUE_WINDOW = 24
@@ -64,11 +67,14 @@ _CORRECTION_BETWEEN = re.compile(
     r"[^0-9]{0,12}$"
 )
 _ADDITION_AFTER = re.compile(r"\s*(?:도|까지|랑|이랑|하고|와|과|두\s*개|둘\s*다)")
+# "창구에서 떼는 거랑 발급기에서 떼는 거": two values compared or listed, not a correction.
+_LISTED_BETWEEN = re.compile(r"거랑|거하고|것과|거나|또는|아니면|이나\s|랑\s|하고\s")
 
 # Higher wins an overlap: a named thing over a number over a name guess.
 _PRIORITY = {
     "document": 5,
     "dong": 5,
+    "method": 5,
     "birth_date": 4,
     "phone_number": 4,
     "order_id": 4,
@@ -97,6 +103,7 @@ def extract_entities(text: str, today: date) -> list[EntitySpan]:
     documents = find_documents(text)
     found += [("document", m.start, m.end, m.document) for m in documents]
     found += [("dong", m.start, m.end, m.dong) for m in find_dongs(text)]
+    found += [("method", m.start, m.end, m.method) for m in find_methods(text)]
     dates = find_birth_dates(text, today)
     found += [("birth_date", s, e, v) for s, e, v in dates]
     copies = find_copies(text)
@@ -143,7 +150,8 @@ def _drop_corrected(
             continue
         between = text[end : ordered[later][1]]
         adds = _ADDITION_AFTER.match(text, ordered[later][2])
-        if _CORRECTION_BETWEEN.match(between) and not adds:
+        listed = _LISTED_BETWEEN.search(between)
+        if _CORRECTION_BETWEEN.match(between) and not adds and not listed:
             dropped.add(index)
     return [item for i, item in enumerate(ordered) if i not in dropped]
 
@@ -262,6 +270,7 @@ _NORMALISERS: dict[str, Callable[[str, date], str | None]] = {
     "otp_code": lambda raw, _: parse_otp(raw),
     "person_name": lambda raw, _: parse_person_name(raw),
     "business_number": lambda raw, _: parse_business_number(raw),
+    "method": lambda raw, _: parse_method(raw),
 }
 
 

@@ -170,3 +170,32 @@ def test_a_diet_dong_that_is_also_a_common_word_needs_a_place_cue(
 ) -> None:
     merged = merge_entities(text, [_diet(text, "dong", raw)], TODAY, OURS)
     assert _values(merged, "dong") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "expected"),
+    [
+        # A way the rules do not know, tagged by DIET, is kept with its contract value.
+        ("그 무인기계 같은 데서 할게요", "무인기", ["kiosk"]),
+        # A bare place in a question is no way of getting a document, whoever tagged it.
+        ("주민센터 몇 시까지 해요?", "주민센터", []),
+        ("등본 좀 주세요", "등본", []),
+    ],
+)
+def test_a_diet_method_span_is_kept_only_when_it_names_a_way(
+    text: str, raw: str, expected: list[str]
+) -> None:
+    merged = merge_entities(text, [_diet(text, "method", raw)], TODAY, OURS)
+    assert _values(merged, "method") == expected
+
+
+def test_the_rules_name_the_method_with_every_other_value_of_an_order() -> None:
+    text = "등본 두 통 주민센터 가서 받을게요 이름은 김영희고요 1950년 3월 2일생이에요"
+    merged = merge_entities(text, [], TODAY, OURS)
+    assert [(e["entity"], e["value"]) for e in merged] == [
+        ("document", "resident_copy"),
+        ("copies", "2"),
+        ("method", "counter"),
+        ("person_name", "김영희"),
+        ("birth_date", "1950-03-02"),
+    ]

@@ -159,3 +159,39 @@ def test_a_number_followed_by_an_age_word_is_an_age(
 
 def test_an_age_is_not_a_count() -> None:
     assert find_copies("팔십 넘은 어르신인데요") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("두", "2"),
+        ("세", "3"),
+        ("둘", "2"),
+        ("셋", "3"),
+        ("두요", "2"),
+        ("음 두", "2"),
+        ("네 개", "4"),
+        ("세 개요", "3"),
+        ("한 개요", "1"),
+        ("한 개", "1"),
+        ("넷이요", "4"),
+        ("다섯요", "5"),
+    ],
+)
+def test_the_counting_word_alone_answers_how_many_copies(text: str, count: str) -> None:
+    # The answer to "몇 통 필요하세요?" without 통/장/부 is still a number of copies.
+    assert [c for _, _, c in find_copies(text)] == [count]
+
+
+@pytest.mark.parametrize("text", ["네", "세요", "예", "한 번 더요", "두 번", "네 맞아요"])
+def test_yes_and_verb_endings_are_not_a_bare_count(text: str) -> None:
+    assert find_copies(text) == []
+
+
+def test_two_documents_one_copy_each() -> None:
+    spans = extract_entities("등본이랑 초본 한 통씩", date(2026, 11, 25))
+    assert [(s.entity, s.value) for s in spans] == [
+        ("document", "resident_copy"),
+        ("document", "resident_abstract"),
+        ("copies", "1"),
+    ]

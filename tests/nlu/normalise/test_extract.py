@@ -18,7 +18,11 @@ TODAY = date(2026, 11, 25)
         ),
         (
             "등본을 집으로 배달해 주세요 신당동이에요",
-            [("document", "등본", "resident_copy"), ("dong", "신당동", "신당동")],
+            [
+                ("document", "등본", "resident_copy"),
+                ("method", "집으로 배달", "delivery"),
+                ("dong", "신당동", "신당동"),
+            ],
         ),
         (
             "채권 추심 때문에 초본 50건 발급하려고요",
@@ -35,7 +39,10 @@ TODAY = date(2026, 11, 25)
         ("신청번호 20481937 조회해 주세요", [("order_id", "20481937", "20481937")]),
         ("이공사팔에 일구삼칠 취소해 주세요", [("order_id", "이공사팔에 일구삼칠", "20481937")]),
         ("2048-1937 어떻게 됐어요?", [("order_id", "2048-1937", "20481937")]),
-        ("명동 근처 발급기 어디 있어요?", [("dong", "명동", "명동")]),
+        (
+            "명동 근처 발급기 어디 있어요?",
+            [("dong", "명동", "명동"), ("method", "발급기", "kiosk")],
+        ),
         ("신당 5동 주민센터 몇 시까지 해요", [("dong", "신당 5동", "신당5동")]),
         ("김영희요", [("person_name", "김영희", "김영희")]),
         ("제 이름은 김영희입니다", [("person_name", "김영희", "김영희")]),
@@ -107,7 +114,11 @@ TODAY = date(2026, 11, 25)
         ),
         (
             "다리가 불편해서 그러는데 주민등록 등본 좀 갖다 주실 수 있어요? 황학동 살아요",
-            [("document", "주민등록 등본", "resident_copy"), ("dong", "황학동", "황학동")],
+            [
+                ("document", "주민등록 등본", "resident_copy"),
+                ("method", "갖다 주", "delivery"),
+                ("dong", "황학동", "황학동"),
+            ],
         ),
         (
             "초본 스무 장 을지로 쪽에서 받을게요",
@@ -171,7 +182,7 @@ TODAY = date(2026, 11, 25)
         ("일이 있어서 못 가는데 대신 가도 돼요?", []),
         ("삼일 전에 신청했는데 아직이에요", []),
         ("이삼일 걸린다고 했어요", []),
-        ("칠십오세 어르신도 배달 돼요?", []),
+        ("칠십오세 어르신도 배달 돼요?", [("method", "배달", "delivery")]),
         ("일일이 다 떼야 해요?", []),
         ("공사 중이라 주민센터 문 닫았어요?", []),
         ("이 번호로 연락 주세요", []),
@@ -259,7 +270,7 @@ def test_spans_from_another_extractor_normalise_to_contract_values(
 
 
 def test_every_contract_entity_has_a_normaliser() -> None:
-    assert len(ENTITIES) == 9
+    assert len(ENTITIES) == 10
     assert all(normalise(entity, "", TODAY) is None for entity in ENTITIES)
 
 
