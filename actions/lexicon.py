@@ -26,6 +26,10 @@ class Lexicon:
     name_prefixes: tuple[str, ...]
     name_suffixes: tuple[str, ...]
     words: dict[str, Any]
+    # (members, name): a complete group of documents is listed under one name.
+    document_groups: tuple[tuple[frozenset[str], str], ...] = ()
+    # A document's name in lists, with its gloss.
+    list_names: dict[str, str] | None = None
 
     def method_in_text(self, text: str) -> str | None:
         """Return the method whose word appears in `text`, or None."""
@@ -62,4 +66,8 @@ def get_lexicon() -> Lexicon:
         name_prefixes=tuple(raw["name_prefixes"]),
         name_suffixes=tuple(raw["name_suffixes"]),
         words=dict(raw["words"]),
+        document_groups=tuple(
+            (frozenset(g["members"]), str(g["name"])) for g in raw.get("document_groups", [])
+        ),
+        list_names=dict(raw.get("list_names") or {}),
     )

@@ -21,6 +21,10 @@ class ActionSettings:
     retries: int
     district_file: Path
     district_cache_s: float
+    # The backend's own settings, read from the same variables: what the resident is told
+    # (copies per order, the SMS code's lifetime) is what the backend enforces.
+    operations_file: Path = _REPO_ROOT / "backend" / "data" / "jung-gu-operations.yml"
+    otp_ttl_s: int = 180
 
     @classmethod
     def from_env(cls) -> ActionSettings:
@@ -38,6 +42,13 @@ class ActionSettings:
                 )
             ),
             district_cache_s=float(os.environ.get("MINWON_DISTRICT_CACHE_S", "300")),
+            operations_file=Path(
+                os.environ.get(
+                    "MINWON_OPERATIONS_FILE",
+                    str(_REPO_ROOT / "backend" / "data" / "jung-gu-operations.yml"),
+                )
+            ),
+            otp_ttl_s=int(os.environ.get("MINWON_OTP_TTL_S", "180")),
         )
 
 

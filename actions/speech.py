@@ -7,6 +7,14 @@ Rasa's own `TemplatedNaturalLanguageGenerator` — variables from the call and t
 slots, buttons, `channel:` variations — so a catalog entry behaves exactly like a domain
 response. The message carries `utter_action` (as Rasa's own rendering does), which the tracker
 keeps, and the call's variables, as Rasa's rendering keeps them too.
+
+Before Rasa fills a text, the variables are completed from data (docs/wording.md):
+- the district's rules in words (`actions.district.sentence_values`: free documents, limits,
+  hours, the SMS code's minutes), so no sentence writes a rule's number itself;
+- for every counted variable (`COUNTED`) a `<name>_words` twin, the count with its counter as a
+  resident says it (native numbers: three copies, two more tries);
+- `fee_words`, the fee of a summary, or the counter fee per copy when there is no quote.
+After it, particle markers after a variable are resolved from the word (actions/korean.py).
 """
 
 from __future__ import annotations
@@ -20,12 +28,34 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.district import current_district, sentence_values
+from actions.formatting import count_words, fee_text
+from actions.korean import attach_particles
+from actions.lexicon import get_lexicon
+from actions.settings import get_settings
+
 CATALOG_FILE: Final = Path(__file__).with_name("responses.yml")
 
 # Keys of a rendered message; a variable of the same name would overwrite the rendering.
 _MESSAGE_KEYS: Final = frozenset(
     {"text", "buttons", "image", "elements", "attachment", "custom", "response", "template"}
 )
+
+# Variables that count something, and the counter each is said with (lexicon.yml `counters`).
+COUNTED: Final[dict[str, str]] = {
+    "copies": "copy",
+    "copies_min": "copy",
+    "copies_max": "copy",
+    "remaining_today": "copy",
+    "remaining": "copy",
+    "daily_limit": "copy",
+    "bulk_standard_limit": "copy",
+    "bulk_mou_limit": "copy",
+    "tries_left": "attempt",
+    "deliver_within_hours": "hour",
+    "otp_minutes": "minute",
+    "retry_after_min": "minute",
+}
 
 
 @lru_cache(maxsize=1)
@@ -72,10 +102,51 @@ def render(
     clashing = _MESSAGE_KEYS & values.keys()
     if clashing:
         raise ValueError(f"variables {sorted(clashing)} would overwrite the message of {response}")
-    message = _generator().generate_from_slots(response, slots, channel or "", **values)
+    completed = sentence_variables(slots, values)
+    message = _generator().generate_from_slots(response, slots, channel or "", **completed)
     if message is None:  # only when no variation fits the channel, which the tests rule out
         raise KeyError(f"{response} has no variation for channel {channel!r}")
+    if message.get("text"):
+        message["text"] = attach_particles(message["text"])
     return message
+
+
+def sentence_variables(slots: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Return the call's variables completed with the district's rules and spoken counts.
+
+    The call's own values win over the district's; a slot of the same name is filled by Rasa
+    only where neither gives a value.
+    """
+    standing = sentence_values(current_district(), get_settings().otp_ttl_s)
+    completed: dict[str, Any] = {**standing, **values}
+    for name, counter in COUNTED.items():
+        count = completed[name] if completed.get(name) is not None else slots.get(name)
+        if f"{name}_words" in completed or count is None:
+            continue
+        # A value that is not a count (a backend that left it out) is shown as it came.
+        completed[f"{name}_words"] = count_words(count, counter) if _is_count(count) else count
+    if "fee_words" not in completed:
+        fee = _fee_words(completed, slots)
+        if fee:
+            completed["fee_words"] = fee
+    return completed
+
+
+def _is_count(value: Any) -> bool:
+    return value is not None and str(value).strip().isdigit()
+
+
+def _fee_words(values: dict[str, Any], slots: dict[str, Any]) -> str | None:
+    """The quoted fee in words, else the counter fee of one copy (what delivery costs)."""
+    quoted = str(values.get("fee_krw", "")).replace(",", "").strip()
+    if quoted.isdigit():
+        return fee_text(int(quoted))
+    document = values.get("document") or slots.get("document")
+    counter_fee = current_district().fees_krw.get(str(document), {}).get("counter")
+    if counter_fee is None:
+        return None
+    per_copy = str(get_lexicon().words["per_copy"])
+    return per_copy.format(amount=fee_text(counter_fee))
 
 
 def say(dispatcher: CollectingDispatcher, tracker: Tracker, response: str, **values: Any) -> None:

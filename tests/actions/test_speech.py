@@ -30,7 +30,7 @@ def test_say_fills_variables_from_the_slots_when_the_call_does_not() -> None:
     # A variable given by the call wins over the slot.
     again = render("utter_ask_cancel_confirmed", tracker.slots, "rest",
                    order_id="JG-1", document_name="기본증명서")
-    assert "JG-1 " in again["text"]
+    assert "JG-1(" in again["text"]
 
 
 def test_buttons_travel_with_the_message() -> None:
@@ -73,3 +73,40 @@ def test_json_button_payloads_go_out_as_written_without_error_logs(
     assert any("{" in b["payload"] for b in message["buttons"])
     captured = capsys.readouterr()
     assert "interpolat" not in captured.out + captured.err + caplog.text
+
+
+def test_say_chooses_particles_from_the_word_the_variable_became() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = plain_turn("inform")
+    say(dispatcher, tracker, "utter_method_not_available",
+        document_name="인감증명서", method_label="정부24")
+    say(dispatcher, tracker, "utter_method_not_available",
+        document_name="주민등록표 등본", method_label="주민센터 창구")
+    first, second = (m["text"] for m in dispatcher.messages)
+    assert first.startswith("인감증명서는 정부24로는 받을 수 없어요")
+    assert second.startswith("주민등록표 등본은 주민센터 창구로는 받을 수 없어요")
+
+
+def test_a_count_from_a_slot_is_said_in_words() -> None:
+    # {copies_words} is made from the copies slot when the call does not pass copies.
+    tracker = form_turn("certificate_form", {"requested_slot": "order_confirmed",
+                                             "copies": "2", "document": "resident_copy"}, "inform")
+    message = render("utter_order_summary_free", tracker.slots, "rest",
+                     document_name="주민등록표 등본", method_label="무인민원발급기")
+    assert "주민등록표 등본 두 통을 무인민원발급기로 받으시고" in message["text"]
+
+
+def test_rules_are_filled_from_the_district_without_the_call_passing_them() -> None:
+    message = render("utter_ask_copies", {}, "rest")
+    assert "한 통부터 열 통까지" in message["text"]
+    otp = render("utter_ask_otp_code", {"masked_phone": "010-****-5678"}, "rest")["text"]
+    assert otp.startswith("010-****-5678로 인증번호 여섯 자리를 보냈어요. 3분 안에")
+
+
+def test_the_message_keeps_only_the_call_s_own_variables() -> None:
+    dispatcher = CollectingDispatcher()
+    say(dispatcher, plain_turn("inform"), "utter_otp_wrong", tries_left=2)
+    [message] = dispatcher.messages
+    assert "두 번 더" in message["text"]
+    assert message["tries_left"] == 2
+    assert "tries_left_words" not in message and "copies_max" not in message

@@ -44,14 +44,14 @@ class Resident:
 # of the bot's answer decides. Buttons are matched by a part of their title.
 def script_for(resident: Resident) -> list[tuple[str, tuple[str, str]]]:
     return [
-        ("6자리", ("otp", "")),
+        ("인증번호 여섯 자리", ("otp", "")),
         ("휴대전화", ("text", resident.phone)),
         ("생년월일", ("text", resident.birth_date)),
         ("성함", ("text", resident.name)),
         ("이대로 신청할까요", ("button", "네")),
-        ("어떻게 받으시겠어요", ("button", "무인발급기")),
-        ("몇 통", ("button", "1통")),
-        ("어떤 서류", ("button", "주민등록등본")),
+        ("어떻게 받으시겠어요", ("button", "무인민원발급기")),
+        ("몇 통", ("button", "한 통")),
+        ("어떤 서류", ("button", "주민등록표 등본")),
     ]
 
 

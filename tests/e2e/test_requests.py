@@ -73,7 +73,7 @@ def test_home_delivery_for_each_eligibility_reason(
     assert "임산부" in intro, resident.story()  # who is eligible, said before identity
     readback = resident.confirm_identity(person(name, birth_year))
     assert "*" in readback, resident.story()  # the registered address, masked
-    assert "3시간" in readback
+    assert "평일 근무시간 기준 세 시간 안에" in readback  # working hours, not "3시간"
     done = resident.press(YES)
     assert "까지" in done, resident.story()  # the deadline time
     order = backend_order(backend_url, order_number_in(done))
@@ -84,7 +84,7 @@ def test_home_delivery_for_each_eligibility_reason(
 def test_a_refused_delivery_offers_the_other_ways(resident: Resident, backend_url: str) -> None:
     resident.say("등본 한 통 집으로 배달해 주세요")
     refused = resident.confirm_identity(person("이민준"))
-    assert "배달 대상이 아니" in refused, resident.story()
+    assert "배달 대상에 해당하지 않으세요" in refused, resident.story()
     for alternative in ("무인발급기", "정부24", "주민센터", "대리인"):
         assert alternative in refused
     summary = resident.press(method_button("online"))
@@ -200,9 +200,9 @@ def test_a_person_is_reached_and_the_bot_then_stays_silent(resident: Resident) -
 
 def test_several_values_at_once_and_a_change_of_mind(resident: Resident, backend_url: str) -> None:
     resident.say("등본 두 통 떼 주세요")
-    assert "2통" in resident.press(method_button("kiosk")), resident.story()
+    assert "두 통" in resident.press(method_button("kiosk")), resident.story()
     changed = resident.say("아니 세 통이요")
-    assert "3통" in changed, resident.story()
+    assert "세 통" in changed, resident.story()
     resident.press(YES)
     who = person("김영희", 1950)
     asked = resident.say("김영희고요 50년 3월 2일생이에요")
