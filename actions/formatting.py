@@ -10,9 +10,13 @@ right and an older resident does not have to convert a 24-hour clock.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from actions.lexicon import get_lexicon
+
+# The district's clock: due times are said as the resident's wall clock shows them.
+SEOUL: Final = ZoneInfo("Asia/Seoul")
 
 
 def krw(amount: int) -> str:
@@ -96,15 +100,18 @@ def hours_range_words(hours: str) -> str:
 def deadline_time(iso: str | None, now: datetime | None = None) -> str:
     """Return a due time in Seoul's words: "today"/"tomorrow" or the date, then the clock.
 
-    The backend sends the time with its offset (Seoul); `now` is read in that offset.
+    The backend sends the time with an offset (Seoul's); any offset is said in Seoul time, and
+    "today" is Seoul's today, the resident's.
     """
     if not iso:
         return ""
     clock = get_lexicon().words["clock"]
-    at = datetime.fromisoformat(str(iso))
-    current = now or datetime.now(at.tzinfo)
+    at = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    if at.tzinfo is not None:
+        at = at.astimezone(SEOUL)
+    current = now or datetime.now(SEOUL)
     if at.tzinfo is not None and current.tzinfo is not None:
-        current = current.astimezone(at.tzinfo)
+        current = current.astimezone(SEOUL)
     if at.date() == current.date():
         day = str(clock["today"])
     elif at.date() == current.date() + timedelta(days=1):

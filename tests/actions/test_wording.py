@@ -358,3 +358,18 @@ def test_a_long_list_of_documents_is_named_by_groups() -> None:
     free = sentence_variables({}, {})["free_kiosk_documents"]
     assert free.count(",") == 2  # three groups instead of seven names
     assert free.startswith("주민등록표 등·초본, 가족관계등록부 증명서")
+
+
+def test_a_due_time_in_another_offset_is_said_in_seoul_time() -> None:
+    # 03:00 UTC is noon in Seoul
+    assert deadline_time("2026-12-07T03:00:00Z", FRIDAY_EVENING) == "12월 7일 월요일 낮 열두 시"
+
+
+# Heard on the phone, a longer answer is lost before its end (reviews/wording.md, "Too long to
+# follow by ear": the old delivery refusal had about 250 characters).
+MAX_SPOKEN_CHARS = 200
+
+
+@pytest.mark.parametrize("name", sorted(catalog()))
+def test_no_answer_is_too_long_to_follow_by_ear(name: str) -> None:
+    assert len(rendered(name)) <= MAX_SPOKEN_CHARS, rendered(name)
