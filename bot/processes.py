@@ -56,6 +56,10 @@ CHANNEL_ENV_DEFAULTS = (
     "MINWON_KAKAO_SECRET", "MINWON_KAKAO_BOT_IDS", "MINWON_TELEGRAM_SECRET",
     "MINWON_TELEGRAM_BASE_URL", "MINWON_TELEGRAM_WEBHOOK_URL",
 )
+# Masks RRNs, phones, birth dates and codes in every log record (bot/log_redaction.py); rasa_sdk
+# spells the option with an underscore.
+LOG_REDACTION = ("--logging-config-file", str(ROOT / "bot" / "logging.yml"))
+SDK_LOG_REDACTION = ("--logging-config_file", str(ROOT / "bot" / "logging.yml"))
 
 
 def write_credentials(var_dir: Path, env: dict[str, str]) -> Path:
@@ -110,14 +114,14 @@ def system_specs(
         ProcessSpec(
             "actions",
             [str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions),
-             "--log-file", str(log_dir / "actions.log")],
+             "--log-file", str(log_dir / "actions.log"), *SDK_LOG_REDACTION],
             ROOT, rasa_env, f"http://127.0.0.1:{ports.actions}/health"),
         ProcessSpec(
             "rasa",
             [str(RASA_PY), "-m", "rasa", "run", "--model", str(model), "--enable-api",
              "--auth-token", rasa_token, "--credentials", str(write_credentials(var_dir, rasa_env)),
              "--endpoints", str(ROOT / "endpoints.yml"), "--interface", "127.0.0.1",
-             "--port", str(ports.rasa), "--log-file", str(log_dir / "rasa.log")],
+             "--port", str(ports.rasa), "--log-file", str(log_dir / "rasa.log"), *LOG_REDACTION],
             ROOT, rasa_env, f"http://127.0.0.1:{ports.rasa}/"),
     ]
 

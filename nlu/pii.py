@@ -291,7 +291,7 @@ def ends_with_rrn_front_half(text: str) -> bool:
 
 
 def find_rrn_back_halves(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every number in `text` that could be an RRN's back half (7 digits, 1-8 first).
+    """(start, end) of every possible RRN back half in `text`: 7 digits, the first 1-8.
 
     Judged only for the message right after one that `ends_with_rrn_front_half`.
     """
@@ -342,6 +342,8 @@ def _short_number_spans(text: str) -> list[tuple[int, int]]:
     """Numbers of 6 or 7 digits: birth dates (YYMMDD), SMS codes, an RRN's back half alone."""
     spans: list[tuple[int, int]] = []
     for run in find_digit_runs(text):
+        if _IPV4.fullmatch(text, run.start, run.end):
+            continue  # "127.0.0.1" in a server's start-up line
         for digits, end in run_digits(run, 0, len(run.groups) - 1):
             if len(digits) in (RRN_FRONT_DIGITS, RRN_BACK_DIGITS):
                 spans.append((run.start, end))
@@ -350,8 +352,11 @@ def _short_number_spans(text: str) -> list[tuple[int, int]]:
 
 
 # Dates written with separators in log lines ("1950-03-02", the birth_date slot's value).
-_SEPARATED_DATE = re.compile(r"(?<!\d)(?:19|20)\d\d[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])(?!\d)")
+_SEPARATED_DATE = re.compile(
+    r"(?<!\d)(?:19|20)\d\d[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])(?!\d)"
+)
 _LOG_DIGITS_MIN = 6
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 
 def redact_for_logs(text: str) -> str:

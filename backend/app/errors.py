@@ -6,7 +6,10 @@ Services raise these, never HTTP exceptions; `api/problems.py` maps each to
     DomainError
     ├── Unauthorized, IdentityRequired, IdentityInvalid, StaffForbidden
     ├── InvalidRequest, UnknownDocument, CopiesOutOfRange, MethodNotAvailable, UnknownDong
-    ├── ChallengeNotFound, OtpWrong, OtpExpired, OtpLocked, SmsRateLimited
+    ├── ChallengeNotFound, OtpWrong, OtpExpired, OtpLocked
+    ├── RateLimited (429, `retry_after_s`): SmsRateLimited, IdentityRateLimited, IdentityBusy,
+    │   IdentityLockedToday, LoginRateLimited, LookupRateLimited
+    ├── BusinessProofRequired
     ├── OrderNotFound, OrderNotCancellable, InvalidStatusChange
     ├── DeliveryNotEligible, DocumentNotDeliverable, WrongDong
     ├── BusinessUnknown, BulkDocumentNotAllowed, BulkQuotaExceeded
@@ -164,19 +167,69 @@ class OtpLocked(DomainError):
     title = "Challenge locked"
 
 
-class SmsRateLimited(DomainError):
-    """Raised when too many codes were requested for one phone number in the window."""
+class RateLimited(DomainError):
+    """Raised when a limit refuses the request; `retry_after_s` says when it may pass."""
 
-    code = "sms_rate_limited"
+    code = "rate_limited"
     status = 429
-    title = "Too many codes requested"
+    title = "Too many requests"
 
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__(f"sms rate limited, retry after {retry_after_s}s")
-        self.retry_after_s = retry_after_s
+    def __init__(self, retry_after_s: int, message: str = "") -> None:
+        super().__init__(message or f"{self.code}, retry after {retry_after_s}s")
+        self.retry_after_s = max(1, int(retry_after_s))
 
     def extras(self) -> dict[str, Any]:
         return {"retry_after_s": self.retry_after_s}
+
+
+class SmsRateLimited(RateLimited):
+    """Raised when too many codes were requested for one phone number in the window."""
+
+    code = "sms_rate_limited"
+    title = "Too many codes requested"
+
+
+class IdentityRateLimited(RateLimited):
+    """Raised when one conversation or one client asked for too many codes in the window."""
+
+    code = "identity_rate_limited"
+    title = "Too many codes requested from here"
+
+
+class IdentityBusy(RateLimited):
+    """Raised when the service-wide limit on codes sent in the window is reached."""
+
+    code = "identity_busy"
+    title = "Too many codes requested overall"
+
+
+class IdentityLockedToday(RateLimited):
+    """Raised after repeated locked challenges for a phone, conversation or client today."""
+
+    code = "identity_locked_today"
+    title = "No more codes today"
+
+
+class LoginRateLimited(RateLimited):
+    """Raised when an account or a client address had too many failed staff logins."""
+
+    code = "login_rate_limited"
+    title = "Too many failed logins"
+
+
+class LookupRateLimited(RateLimited):
+    """Raised when a conversation or client looked up too many orders (or tokens) by number."""
+
+    code = "lookup_rate_limited"
+    title = "Too many look-ups"
+
+
+class BusinessProofRequired(DomainError):
+    """Raised when a bulk call lacks a valid business token for this business and conversation."""
+
+    code = "business_proof_required"
+    status = 401
+    title = "Business not confirmed"
 
 
 class OrderNotFound(DomainError):

@@ -67,15 +67,27 @@ class Business(Base):
     business_number: Mapped[str] = mapped_column(String(10), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     mou: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The registered contact's phone: bulk reservations need a code sent there (or a staff token).
+    contact_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class IdentityChallenge(Base):
     __tablename__ = "identity_challenges"
-    __table_args__ = (Index("ix_challenges_phone_key_created", "phone_key", "created_at"),)
+    __table_args__ = (
+        Index("ix_challenges_phone_key_created", "phone_key", "created_at"),
+        Index("ix_challenges_conversation_created", "conversation_id", "created_at"),
+        Index("ix_challenges_client_key_created", "client_key", "created_at"),
+        Index("ix_challenges_created", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     conversation_id: Mapped[str] = mapped_column(String(200))
+    # HMAC of the client (web chat / REST `client_key`, else the conversation) that asked.
+    client_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # "identity" (a resident) or "business" (a bulk-issuance business's contact phone).
+    purpose: Mapped[str] = mapped_column(String(20), default="identity", server_default="identity")
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), nullable=True)
+    business_id: Mapped[int | None] = mapped_column(ForeignKey("businesses.id"), nullable=True)
     phone_key: Mapped[str] = mapped_column(String(64))  # HMAC of the phone asked for
     code_hash: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256 of the code, never the code
     failed_tries: Mapped[int] = mapped_column(Integer, default=0)
@@ -93,6 +105,40 @@ class IdentityToken(Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BusinessToken(Base):
+    """Proof that a business is acting: from its SMS code or from a staff-issued token.
+
+    A token from a code is bound to the conversation that verified it. A staff-issued token is
+    bound to no conversation until it is exchanged, once, for a conversation-bound one.
+    """
+
+    __tablename__ = "business_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
+    conversation_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    source: Mapped[str] = mapped_column(String(20))  # sms|staff|exchanged
+    issued_by: Mapped[str] = mapped_column(String(100))  # audit actor
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RateLimitHit(Base):
+    """One counted attempt of a throttled action (staff login, order look-up, token exchange)."""
+
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_scope_subject_at", "scope", "subject", "at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(64))  # HMAC of the account, client, conversation
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SmsOutbox(Base):

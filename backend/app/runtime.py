@@ -57,6 +57,12 @@ def build_runtime(settings: Settings, clock: Clock = system_clock) -> Runtime:
         sms_rate_limit_count=settings.sms_rate_limit_count,
         sms_rate_limit_window_s=settings.sms_rate_limit_window_s,
         token_ttl_s=settings.identity_token_ttl_s,
+        conversation_limit_count=settings.challenge_conversation_limit_count,
+        client_limit_count=settings.challenge_client_limit_count,
+        limit_window_s=settings.challenge_limit_window_s,
+        global_limit_count=settings.challenge_global_limit_count,
+        global_window_s=settings.challenge_global_window_s,
+        daily_lock_count=settings.challenge_daily_lock_count,
     )
     sessions = make_session_factory(engine)
     sms = build_sms_gateway(settings, sessions)

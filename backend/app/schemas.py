@@ -128,6 +128,36 @@ class BulkQuotaView(BaseModel):
     date: date
 
 
+BusinessNumber = Annotated[str, Field(pattern=r"^[0-9]{10}$")]
+
+
+class BusinessChallengeRequest(StrictBody):
+    conversation_id: ShortText
+    business_number: BusinessNumber
+
+
+class ReservationTokenExchange(StrictBody):
+    conversation_id: ShortText
+    reservation_token: Annotated[Text, Field(min_length=1, max_length=40)]
+
+
+class BusinessProofView(BaseModel):
+    business_token: str
+    expires_at: datetime
+    quota: BulkQuotaView
+
+
+class StaffReservationTokenRequest(StrictBody):
+    business_number: BusinessNumber
+
+
+class StaffReservationTokenView(BaseModel):
+    reservation_token: str
+    business_number: str
+    business_name: str
+    expires_at: datetime
+
+
 class HandoffRequest(StrictBody):
     conversation_id: ShortText
     channel: Annotated[Text, Field(min_length=1, max_length=40)]

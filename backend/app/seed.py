@@ -57,14 +57,25 @@ def seed_residents(session: Session, rows: list[dict[str, Any]]) -> int:
 
 
 def seed_businesses(session: Session, rows: list[dict[str, Any]]) -> int:
-    existing = set(session.scalars(select(Business.business_number)).all())
+    """Add missing businesses; give an existing one the file's contact phone if it has none.
+
+    `contact_phone` is optional (older files have none): such a business proves itself with a
+    staff-issued reservation token only.
+    """
+    existing = {b.business_number: b for b in session.scalars(select(Business)).all()}
     added = 0
     for row in rows:
         number = str(row["business_number"])
+        contact = str(row["contact_phone"]) if row.get("contact_phone") else None
         if number in existing:
+            if contact and not existing[number].contact_phone:
+                existing[number].contact_phone = contact
             continue
-        existing.add(number)
-        session.add(Business(business_number=number, name=row["name"], mou=bool(row["mou"])))
+        business = Business(
+            business_number=number, name=row["name"], mou=bool(row["mou"]), contact_phone=contact
+        )
+        existing[number] = business
+        session.add(business)
         added += 1
     return added
 

@@ -48,6 +48,14 @@ Profile = Literal["dev", "test", "bench", "production"]
 # What a benchmark run raises, unless set explicitly: many synthetic residents confirm identities
 # from one machine, and the per-phone limit would otherwise throttle the run itself.
 BENCH_SMS_RATE_LIMIT_COUNT = 10_000
+# The same for the other limits a benchmark run would hit from one machine.
+BENCH_RAISED_LIMITS = (
+    "challenge_conversation_limit_count",
+    "challenge_client_limit_count",
+    "challenge_global_limit_count",
+    "order_lookup_conversation_limit_count",
+    "order_lookup_client_limit_count",
+)
 
 
 class ConfigurationError(RuntimeError):
@@ -90,6 +98,24 @@ class Settings(BaseSettings):
     identity_token_ttl_s: int = 1800
     staff_token_ttl_s: int = 8 * 3600
 
+    # Rate limits (issue 9; docs/backend-api.md "Rate limits"). Challenges count business-code
+    # challenges too. A "client" is the channel's `client_key` (X-Minwon-Client), else the
+    # conversation.
+    challenge_conversation_limit_count: int = 5
+    challenge_client_limit_count: int = 5
+    challenge_limit_window_s: int = 600
+    challenge_global_limit_count: int = 600
+    challenge_global_window_s: int = 600
+    challenge_daily_lock_count: int = 3  # locked challenges per phone/conversation/client/day
+    staff_login_account_limit_count: int = 5  # failed logins per account per window
+    staff_login_client_limit_count: int = 20  # failed logins per client address per window
+    staff_login_window_s: int = 900
+    order_lookup_conversation_limit_count: int = 10
+    order_lookup_client_limit_count: int = 30
+    order_lookup_window_s: int = 600
+    business_token_ttl_s: int = 1800  # proof of a business, bound to its conversation
+    staff_business_token_ttl_s: int = 24 * 3600  # staff-issued, until exchanged once
+
     sms_gateway: Literal["outbox", "http"] = "outbox"
     sms_http_url: str | None = None
     sms_http_key: SecretStr | None = None
@@ -103,13 +129,22 @@ class Settings(BaseSettings):
     def _apply_profile(self) -> Settings:
         if self.profile == "bench" and "sms_rate_limit_count" not in self.model_fields_set:
             self.sms_rate_limit_count = BENCH_SMS_RATE_LIMIT_COUNT
+        if self.profile == "bench":
+            for name in BENCH_RAISED_LIMITS:
+                if name not in self.model_fields_set:
+                    setattr(self, name, BENCH_SMS_RATE_LIMIT_COUNT)
         return self
 
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _prod_means_production(cls, value: object) -> object:
+        return "production" if isinstance(value, str) and value.strip() == "prod" else value
+
     def check_secrets(self) -> None:
-        """Refuse placeholder secrets outside the dev profile.
+        """Refuse missing, short or published secrets outside the dev profile.
 
         Raises:
-            ConfigurationError: a secret is missing or still the dev placeholder.
+            ConfigurationError: naming every variable that is missing, short or published.
         """
         if self.profile == "dev":
             return

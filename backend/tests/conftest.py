@@ -167,6 +167,37 @@ def confirm(client: TestClient) -> ConfirmFn:
             json={"conversation_id": conversation_id, "code": code},
         )
         assert verified.status_code == 200, verified.text
-        return {**SERVICE, "X-Identity-Token": verified.json()["identity_token"]}
+        return {
+            **SERVICE,
+            "X-Identity-Token": verified.json()["identity_token"],
+            "X-Conversation-Id": conversation_id,
+        }
 
     return _confirm
+
+
+BUSINESS_CONTACTS = {"1234567890": "01077770001", "9876543210": "01077770002"}
+
+
+def prove_business(
+    client: TestClient, business_number: str, conversation_id: str = "biz-1"
+) -> dict[str, str]:
+    """Prove a business by the code sent to its contact phone; headers for bulk endpoints."""
+    started = client.post(
+        "/api/v1/bulk/challenges",
+        headers=SERVICE,
+        json={"conversation_id": conversation_id, "business_number": business_number},
+    )
+    assert started.status_code == 201, started.text
+    code = last_code(client, BUSINESS_CONTACTS[business_number])
+    verified = client.post(
+        f"/api/v1/bulk/challenges/{started.json()['challenge_id']}/verify",
+        headers=SERVICE,
+        json={"conversation_id": conversation_id, "code": code},
+    )
+    assert verified.status_code == 200, verified.text
+    return {
+        **SERVICE,
+        "X-Business-Token": verified.json()["business_token"],
+        "X-Conversation-Id": conversation_id,
+    }

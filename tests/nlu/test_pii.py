@@ -364,3 +364,4 @@ def test_log_redaction_masks_birth_dates_codes_and_back_halves_but_keeps_order_n
     assert redact_for_logs(line) == (
         "user said '******' then '*******', code ******, birth_date ****-**-**, order 20481937")
     assert redact_for_logs("850302\n1234567") == "******\n*******"
+    assert redact_for_logs("up on http://127.0.0.1:5055") == "up on http://127.0.0.1:5055"

@@ -163,6 +163,7 @@ class ScaleSystem:
     pg: PgCluster
     redis: RedisServer
     log_dir: Path
+    rasa_env: dict[str, str] = dataclasses.field(default_factory=dict)  # reads the tracker store
 
     @property
     def tracker_dsn(self) -> str:
@@ -220,7 +221,7 @@ def scale_system(rasa_model: Path) -> Iterator[ScaleSystem]:
         for p in processes:
             p.wait(START_TIMEOUT_S)
         yield ScaleSystem(rasa_a.health_url.rstrip("/"), rasa_b.health_url.rstrip("/"),
-                          f"http://127.0.0.1:{ports.backend}", pg, red, logs)
+                          f"http://127.0.0.1:{ports.backend}", pg, red, logs, scale_env)
     finally:
         for p in reversed(processes):
             p.stop(10)

@@ -20,6 +20,8 @@ import httpx
 import psycopg2
 import pytest
 
+from bot.tracker_store import cipher_from_env
+
 if TYPE_CHECKING:
     from tests.scale.conftest import ScaleSystem
 
@@ -42,7 +44,9 @@ def events(system: ScaleSystem, sender: str) -> list[tuple[str, str | None, str 
         cur.execute("SELECT type_name, action_name, data FROM events WHERE sender_id = %s "
                     "ORDER BY id", (f"rest:{sender}",))  # the REST channel's namespace
         rows = cur.fetchall()
-    return [(t, a, json.loads(d).get("text") if t == "user" else None) for t, a, d in rows]
+    cipher = cipher_from_env(system.rasa_env)  # event data is encrypted at rest
+    texts = [json.loads(cipher.decrypt(json.loads(d)["encrypted"].encode())) for _, _, d in rows]
+    return [(t, a, x.get("text") if t == "user" else None) for (t, a, _), x in zip(rows, texts)]
 
 
 def test_a_form_started_on_one_instance_goes_on_on_the_other(scale_system: ScaleSystem) -> None:

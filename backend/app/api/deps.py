@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 
 from app.district import DistrictFacts
-from app.errors import IdentityRequired, Unauthorized
+from app.errors import IdentityRequired, InvalidRequest, Unauthorized
 from app.keyed_hash import hashes_match
 from app.models import StaffAccount
 from app.repositories.store import Store
@@ -65,15 +65,41 @@ def require_service_token(
         raise Unauthorized("service token missing or wrong")
 
 
+def channel_client(
+    x_minwon_client: Annotated[str | None, Header(max_length=200)] = None,
+) -> str | None:
+    """The client behind a conversation (the web chat's or REST's `client_key`), if any."""
+    value = (x_minwon_client or "").strip()
+    return value or None
+
+
+def request_conversation(
+    x_conversation_id: Annotated[str | None, Header(max_length=200)] = None,
+    conversation_id: Annotated[str | None, Query(max_length=200)] = None,
+) -> str:
+    """The conversation a resident-facing call is made for (header or query).
+
+    Raises:
+        InvalidRequest: none given.
+    """
+    value = (conversation_id or x_conversation_id or "").strip()
+    if not value:
+        raise InvalidRequest("X-Conversation-Id header (or ?conversation_id=) is required")
+    return value
+
+
 def current_identity(
     runtime: RuntimeDep,
     store: StoreDep,
     now: NowDep,
     x_identity_token: Annotated[str | None, Header()] = None,
-    x_conversation_id: Annotated[str | None, Header()] = None,
+    x_conversation_id: Annotated[str | None, Header(max_length=200)] = None,
     conversation_id: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ConfirmedIdentity:
-    """The resident behind `X-Identity-Token`; bound to the conversation when one is named.
+    """The resident behind `X-Identity-Token`, checked against the calling conversation.
+
+    Every route that uses the token also requires its conversation to be named (header, query,
+    or for order creation and cancel the body): `ConfirmedIdentity.check_bound`.
 
     Raises:
         IdentityRequired: no token. IdentityInvalid: unknown, expired or other conversation.
@@ -85,9 +111,17 @@ def current_identity(
         runtime.registry,
         runtime.identity_policy,
         token=x_identity_token,
-        conversation_id=conversation_id or x_conversation_id,
+        conversation_id=named_conversation(x_conversation_id, conversation_id),
         now=now,
     )
+
+
+def named_conversation(
+    x_conversation_id: Annotated[str | None, Header(max_length=200)] = None,
+    conversation_id: Annotated[str | None, Query(max_length=200)] = None,
+) -> str | None:
+    """The conversation named by header or query, if any."""
+    return (conversation_id or x_conversation_id or "").strip() or None
 
 
 def current_staff(
@@ -106,5 +140,8 @@ def current_staff(
 
 
 ServiceAuth = Depends(require_service_token)
+ClientDep = Annotated[str | None, Depends(channel_client)]
+ConversationDep = Annotated[str, Depends(request_conversation)]
+NamedConversationDep = Annotated[str | None, Depends(named_conversation)]
 IdentityDep = Annotated[ConfirmedIdentity, Depends(current_identity)]
 StaffDep = Annotated[StaffAccount, Depends(current_staff)]

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.models import BulkDayCounter, BulkReservation, Business
+from app.models import BulkDayCounter, BulkReservation, Business, BusinessToken
 
 
 class BulkRepo:
@@ -79,3 +79,21 @@ class BulkRepo:
             BulkReservation.business_id == business_id, BulkReservation.day == day
         )
         return int(self.session.scalar(stmt) or 0)
+
+    def number_taken(self, reservation_id: str) -> bool:
+        stmt = select(BulkReservation.id).where(BulkReservation.reservation_id == reservation_id)
+        return self.session.scalars(stmt).first() is not None
+
+    def token_by_hash(self, token_hash: str) -> BusinessToken | None:
+        stmt = select(BusinessToken).where(BusinessToken.token_hash == token_hash)
+        return self.session.scalars(stmt).first()
+
+    def mark_token_used(self, token_id: int) -> bool:
+        """Atomically mark an unused token used; False when another request was first."""
+        stmt = (
+            update(BusinessToken)
+            .where(BusinessToken.id == token_id, BusinessToken.used.is_(False))
+            .values(used=True)
+        )
+        result = cast(CursorResult[Any], self.session.execute(stmt))
+        return result.rowcount == 1

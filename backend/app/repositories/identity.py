@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, text, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import IdentityChallenge, IdentityToken
@@ -19,21 +19,28 @@ class IdentityRepo:
         self.session.add(challenge)
         self.session.flush()
 
-    def lock_phone_key(self, phone_key: str) -> None:
-        """Serialise challenges for one phone, so concurrent sends cannot pass the rate limit.
-
-        PostgreSQL: a transaction-scoped advisory lock keyed by the phone key. SQLite already
-        serialises writers (BEGIN IMMEDIATE).
-        """
-        if self.session.get_bind().dialect.name == "postgresql":
-            key = int(phone_key[:15], 16)  # 60 bits: fits PostgreSQL's bigint
-            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-
-    def challenges_since(self, *, phone_key: str, since: datetime) -> tuple[int, datetime | None]:
-        """Count challenges for a phone key since `since`; also the oldest one's time."""
+    def count_challenges(
+        self,
+        *,
+        since: datetime,
+        phone_key: str | None = None,
+        conversation_id: str | None = None,
+        client_key: str | None = None,
+        status: str | None = None,
+    ) -> tuple[int, datetime | None]:
+        """Count challenges created after `since` (all, or of one phone, conversation or client,
+        optionally in one status); also the oldest one's time."""
         stmt = select(func.count(), func.min(IdentityChallenge.created_at)).where(
-            IdentityChallenge.phone_key == phone_key, IdentityChallenge.created_at > since
+            IdentityChallenge.created_at > since
         )
+        if phone_key is not None:
+            stmt = stmt.where(IdentityChallenge.phone_key == phone_key)
+        if conversation_id is not None:
+            stmt = stmt.where(IdentityChallenge.conversation_id == conversation_id)
+        if client_key is not None:
+            stmt = stmt.where(IdentityChallenge.client_key == client_key)
+        if status is not None:
+            stmt = stmt.where(IdentityChallenge.status == status)
         count, oldest = self.session.execute(stmt).one()
         return int(count), oldest
 

@@ -12,6 +12,7 @@ from app.repositories.audit import AuditRepo
 from app.repositories.bulk import BulkRepo
 from app.repositories.handoff import HandoffRepo
 from app.repositories.identity import IdentityRepo
+from app.repositories.limits import RateLimitRepo
 from app.repositories.orders import OrderRepo
 from app.repositories.outbox import OutboxRepo
 from app.repositories.staff import StaffRepo
@@ -27,6 +28,7 @@ class Store:
         self.staff = StaffRepo(session)
         self.audit = AuditRepo(session)
         self.outbox = OutboxRepo(session)
+        self.limits = RateLimitRepo(session)
 
     @contextmanager
     def transaction(self) -> Iterator[SessionTransaction]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,6 +22,7 @@ from app.metrics import BULK_RESERVATIONS
 from app.models import BulkReservation, Business
 from app.repositories.store import Store
 from app.services.idempotency import fingerprint
+from app.services.order_numbers import new_order_number
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,8 @@ def seoul_day(now: datetime) -> date:
     return now.astimezone(SEOUL).date()  # the quota resets on the Seoul calendar day, not UTC
 
 
-def _business(store: Store, business_number: str) -> Business:
+def business_or_unknown(store: Store, business_number: str) -> Business:
+    """Raises: BusinessUnknown."""
     business = store.bulk.business(business_number)
     if business is None:
         raise BusinessUnknown("business not registered")
@@ -68,7 +69,7 @@ def quota_today(
     store: Store, district: DistrictFacts, *, business_number: str, now: datetime
 ) -> Quota:
     """Raises: BusinessUnknown."""
-    business = _business(store, business_number)
+    business = business_or_unknown(store, business_number)
     day = seoul_day(now)
     return Quota(business, daily_limit(district, business), store.bulk.used(business.id, day), day)
 
@@ -112,7 +113,7 @@ def reserve_bulk(
         refused_remaining: int | None = None
         try:
             with store.transaction():
-                business = _business(store, business_number)
+                business = business_or_unknown(store, business_number)
                 limit = daily_limit(district, business)
                 existing = store.bulk.by_idempotency_key(
                     business_id=business.id, key=idempotency_key
@@ -129,7 +130,7 @@ def reserve_bulk(
                     refused_remaining = max(0, limit - store.bulk.used(business.id, day))
                 else:
                     reservation = BulkReservation(
-                        reservation_id=secrets.token_hex(8),
+                        reservation_id=_free_reservation_number(store),
                         business_id=business.id,
                         conversation_id=conversation_id,
                         idempotency_key=idempotency_key,
@@ -162,6 +163,14 @@ def reserve_bulk(
         )
         return ReservationResult(reservation, business, remaining, created=True)
     raise RuntimeError("bulk reservation kept colliding")
+
+
+def _free_reservation_number(store: Store) -> str:
+    """8 random digits like an order number (not guessable, never read as a birth date)."""
+    number = new_order_number()
+    while store.bulk.number_taken(number):
+        number = new_order_number()
+    return number
 
 
 def queue_for_day(store: Store, day: date) -> list[tuple[BulkReservation, Business]]:

@@ -2,24 +2,36 @@
 
 The answer to a challenge is the same whether or not the person is in the registry: an unknown
 person or a mismatched phone still gets a stored challenge (with the hash of a code nobody
-receives), counted against the same per-phone rate limit, so verify fails like a wrong code.
+receives), counted against the same limits, so verify fails like a wrong code.
+
+Challenges are limited per phone, per conversation, per client and overall in sliding windows,
+and a phone, conversation or client with repeated locked challenges gets no new one until the
+next Seoul day. Business-code challenges (services/business_proof.py) share the table and
+limits: both send SMS codes.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 from app.adapters.registry import Registry
 from app.adapters.sms import SmsGateway
+from app.clock import SEOUL
 from app.errors import (
     ChallengeNotFound,
+    IdentityBusy,
     IdentityInvalid,
+    IdentityLockedToday,
+    IdentityRateLimited,
     OtpExpired,
     OtpLocked,
     OtpWrong,
+    RateLimited,
     SmsRateLimited,
 )
 from app.keyed_hash import hashes_match, keyed_hash, new_token
@@ -39,6 +51,12 @@ class IdentityPolicy:
     sms_rate_limit_count: int
     sms_rate_limit_window_s: int
     token_ttl_s: int
+    conversation_limit_count: int = 5
+    client_limit_count: int = 5
+    limit_window_s: int = 600
+    global_limit_count: int = 600
+    global_window_s: int = 600
+    daily_lock_count: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +70,17 @@ class ConfirmedIdentity:
         """Raises: IdentityInvalid when another conversation presents this token."""
         if conversation_id is not None and conversation_id != self.conversation_id:
             raise IdentityInvalid("identity token bound to another conversation")
+
+    def check_bound(self, *conversation_ids: str | None) -> None:
+        """Require the call to name a conversation, and it to be the token's own.
+
+        Raises: IdentityInvalid when none is named or another one is.
+        """
+        named = [c for c in conversation_ids if c]
+        if not named:
+            raise IdentityInvalid("identity token used without naming its conversation")
+        for conversation_id in named:
+            self.check_conversation(conversation_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +97,80 @@ class IdentityConfirmed:
     resident: Resident
 
 
-def _code_hash(policy: IdentityPolicy, challenge_id: str, code: str) -> str:
+def code_hash(policy: IdentityPolicy, challenge_id: str, code: str) -> str:
     return keyed_hash(policy.secret, "otp", f"{challenge_id}:{code}")
 
 
 def phone_key(policy: IdentityPolicy, phone: str) -> str:
     return keyed_hash(policy.secret, "phone", phone)
+
+
+def client_key(policy: IdentityPolicy, client: str | None, conversation_id: str) -> str:
+    """The client that asks: the channel's client key, else the conversation itself."""
+    value = f"client:{client}" if client else f"conversation:{conversation_id}"
+    return keyed_hash(policy.secret, "client", value)
+
+
+def next_seoul_midnight(now: datetime) -> datetime:
+    day = now.astimezone(SEOUL).date() + timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=SEOUL)
+
+
+def _wait_s(oldest: datetime | None, window_s: int, now: datetime) -> int:
+    retry_at = (oldest or now) + timedelta(seconds=window_s)
+    return max(1, int((retry_at - now).total_seconds()) + 1)
+
+
+def check_challenge_limits(
+    store: Store,
+    policy: IdentityPolicy,
+    *,
+    phone_key_: str,
+    conversation_id: str,
+    client_key_: str,
+    now: datetime,
+) -> None:
+    """Lock the challenge counters of this phone, conversation and client, then check them.
+
+    Call inside the transaction that adds the challenge: the locks (PostgreSQL advisory locks;
+    SQLite serialises writers) hold until it commits, so concurrent requests cannot pass a
+    limit together.
+
+    Raises:
+        IdentityLockedToday, SmsRateLimited, IdentityRateLimited, IdentityBusy.
+    """
+    store.limits.lock(
+        [
+            f"challenge:phone:{phone_key_}",
+            f"challenge:conversation:{keyed_hash(policy.secret, 'conv', conversation_id)}",
+            f"challenge:client:{client_key_}",
+            "challenge:global",
+        ]
+    )
+    repo = store.identity
+    day_start = next_seoul_midnight(now) - timedelta(days=1)
+    subjects: list[dict[str, str]] = [
+        {"phone_key": phone_key_},
+        {"conversation_id": conversation_id},
+        {"client_key": client_key_},
+    ]
+    for subject in subjects:
+        locked, _ = repo.count_challenges(since=day_start, status="locked", **subject)
+        if locked >= policy.daily_lock_count:
+            wait = int((next_seoul_midnight(now) - now).total_seconds()) + 1
+            raise IdentityLockedToday(wait, f"{locked} locked challenges today")
+    checks: list[tuple[dict[str, str], int, int, type[RateLimited]]] = [
+        (subjects[0], policy.sms_rate_limit_count, policy.sms_rate_limit_window_s, SmsRateLimited),
+        (subjects[1], policy.conversation_limit_count, policy.limit_window_s, IdentityRateLimited),
+        (subjects[2], policy.client_limit_count, policy.limit_window_s, IdentityRateLimited),
+        ({}, policy.global_limit_count, policy.global_window_s, IdentityBusy),
+    ]
+    for subject, limit, window_s, refusal in checks:
+        count, oldest = repo.count_challenges(
+            since=now - timedelta(seconds=window_s), **subject
+        )
+        if count >= limit:
+            raise refusal(_wait_s(oldest, window_s, now))
 
 
 def start_challenge(
@@ -87,29 +184,32 @@ def start_challenge(
     birth_date: date,
     phone: str,
     now: datetime,
+    client: str | None = None,
 ) -> ChallengeStarted:
     """Open a challenge and text a 6-digit code to the phone on record (if the person matches).
 
     Raises:
-        SmsRateLimited: too many challenges for this phone in the window.
+        IdentityLockedToday, SmsRateLimited, IdentityRateLimited, IdentityBusy (see
+        check_challenge_limits).
     """
     key = phone_key(policy, phone)
-    window_start = now - timedelta(seconds=policy.sms_rate_limit_window_s)
+    asker = client_key(policy, client, conversation_id)
     with store.transaction():
-        store.identity.lock_phone_key(key)
-        count, oldest = store.identity.challenges_since(phone_key=key, since=window_start)
-        if count >= policy.sms_rate_limit_count:
-            retry_at = (oldest or now) + timedelta(seconds=policy.sms_rate_limit_window_s)
-            raise SmsRateLimited(max(1, int((retry_at - now).total_seconds()) + 1))
+        check_challenge_limits(
+            store, policy, phone_key_=key, conversation_id=conversation_id, client_key_=asker,
+            now=now,
+        )
         resident = registry.find(store.session, name=name, birth_date=birth_date, phone=phone)
         challenge_id = secrets.token_urlsafe(24)
         code = f"{secrets.randbelow(10**6):06d}"
         challenge = IdentityChallenge(
             id=challenge_id,
             conversation_id=conversation_id,
+            client_key=asker,
+            purpose="identity",
             resident_id=resident.id if resident else None,
             phone_key=key,
-            code_hash=_code_hash(policy, challenge_id, code),
+            code_hash=code_hash(policy, challenge_id, code),
             failed_tries=0,
             status="open",
             created_at=now,
@@ -133,26 +233,37 @@ def start_challenge(
     return ChallengeStarted(challenge_id, challenge.expires_at, mask_phone(phone))
 
 
-def verify_challenge(
+T = TypeVar("T")
+
+
+def check_code(
     store: Store,
-    registry: Registry,
     policy: IdentityPolicy,
     *,
+    purpose: str,
     challenge_id: str,
     conversation_id: str,
     code: str,
     now: datetime,
-) -> IdentityConfirmed:
-    """Check the code; on success issue an identity token bound to the conversation.
+    issue: Callable[[IdentityChallenge], T | None],
+) -> T:
+    """Check a challenge's code; on a match `issue` makes the proof inside the transaction.
+
+    `issue` returns None when the challenge matched nobody (an unknown person or business): that
+    is answered like a wrong code.
 
     Raises:
         ChallengeNotFound, OtpExpired, OtpLocked, OtpWrong.
     """
     refusal: Exception | None = None
-    confirmed: IdentityConfirmed | None = None
+    issued: T | None = None
     with store.transaction():
         challenge = store.identity.get_challenge(challenge_id)
-        if challenge is None or challenge.conversation_id != conversation_id:
+        if (
+            challenge is None
+            or challenge.conversation_id != conversation_id
+            or challenge.purpose != purpose
+        ):
             raise ChallengeNotFound("no such challenge in this conversation")
         if challenge.status == "locked":
             raise OtpLocked("challenge locked")
@@ -160,32 +271,13 @@ def verify_challenge(
             raise ChallengeNotFound("challenge already used")
         if now >= challenge.expires_at:
             raise OtpExpired("code expired")
-        matches = hashes_match(_code_hash(policy, challenge.id, code), challenge.code_hash)
-        if matches and challenge.resident_id is not None:
+        matches = hashes_match(code_hash(policy, challenge.id, code), challenge.code_hash)
+        if matches and (challenge.resident_id is not None or challenge.business_id is not None):
             if not store.identity.set_status_if(challenge.id, expected="open", new="verified"):
                 raise ChallengeNotFound("challenge already used")
-            resident = registry.get(store.session, challenge.resident_id)
-            if resident is None:
-                raise ChallengeNotFound("resident left the registry")
-            token = new_token()
-            expires_at = now + timedelta(seconds=policy.token_ttl_s)
-            store.identity.add_token(
-                IdentityToken(
-                    token_hash=keyed_hash(policy.secret, "identity_token", token),
-                    conversation_id=conversation_id,
-                    resident_id=resident.id,
-                    created_at=now,
-                    expires_at=expires_at,
-                )
-            )
-            store.audit.record(
-                actor=f"resident:{resident.id}",
-                action="identity_confirmed",
-                entity_type="identity_challenge",
-                entity_id=challenge.id,
-                at=now,
-            )
-            confirmed = IdentityConfirmed(token, expires_at, resident)
+            issued = issue(challenge)
+            if issued is None:
+                raise ChallengeNotFound("the challenge's subject left the registry")
         else:
             # The failed try is committed before we answer, so a retry storm cannot reset it.
             failed = store.identity.count_failed_try(challenge.id, max_tries=policy.max_tries)
@@ -215,7 +307,62 @@ def verify_challenge(
             extra={"conversation_id": conversation_id, "code": getattr(refusal, "code", "")},
         )
         raise refusal
-    assert confirmed is not None  # noqa: S101 - one of the two branches always sets it
+    assert issued is not None  # noqa: S101 - one of the two branches always sets or raises
+    return issued
+
+
+def verify_challenge(
+    store: Store,
+    registry: Registry,
+    policy: IdentityPolicy,
+    *,
+    challenge_id: str,
+    conversation_id: str,
+    code: str,
+    now: datetime,
+) -> IdentityConfirmed:
+    """Check the code; on success issue an identity token bound to the conversation.
+
+    Raises:
+        ChallengeNotFound, OtpExpired, OtpLocked, OtpWrong.
+    """
+
+    def issue(challenge: IdentityChallenge) -> IdentityConfirmed | None:
+        resident = (
+            registry.get(store.session, challenge.resident_id) if challenge.resident_id else None
+        )
+        if resident is None:
+            return None
+        token = new_token()
+        expires_at = now + timedelta(seconds=policy.token_ttl_s)
+        store.identity.add_token(
+            IdentityToken(
+                token_hash=keyed_hash(policy.secret, "identity_token", token),
+                conversation_id=conversation_id,
+                resident_id=resident.id,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        store.audit.record(
+            actor=f"resident:{resident.id}",
+            action="identity_confirmed",
+            entity_type="identity_challenge",
+            entity_id=challenge.id,
+            at=now,
+        )
+        return IdentityConfirmed(token, expires_at, resident)
+
+    confirmed = check_code(
+        store,
+        policy,
+        purpose="identity",
+        challenge_id=challenge_id,
+        conversation_id=conversation_id,
+        code=code,
+        now=now,
+        issue=issue,
+    )
     logger.info("identity_confirmed", extra={"conversation_id": conversation_id})
     return confirmed
 

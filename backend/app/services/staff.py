@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.errors import StaffForbidden, Unauthorized, WrongDong
+from app.errors import LoginRateLimited, StaffForbidden, Unauthorized, WrongDong
 from app.keyed_hash import DUMMY_PASSWORD_HASH, keyed_hash, new_token, verify_password
 from app.models import StaffAccount, StaffToken
 from app.repositories.store import Store
+from app.services.limits import Limit, give_back, take
 
 logger = logging.getLogger(__name__)
 
@@ -36,23 +37,60 @@ def staff_actor(account: StaffAccount) -> str:
     return f"staff:{account.username}"
 
 
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """Failed logins allowed per account and per client address in a sliding window."""
+
+    account_count: int = 5
+    client_count: int = 20
+    window_s: int = 900
+
+
 def login(
-    store: Store, secret: str, *, username: str, password: str, ttl_s: int, now: datetime
+    store: Store,
+    secret: str,
+    *,
+    username: str,
+    password: str,
+    ttl_s: int,
+    now: datetime,
+    client_address: str = "unknown",
+    limits: LoginLimits | None = None,
 ) -> StaffLogin:
     """Check a password and issue a staff token.
 
+    The attempt takes a slot under the account's and the client's failure limits first (a short
+    transaction, so concurrent guesses cannot pass the limit together); the password hash is
+    computed with no transaction open and no lock held; a success gives the slots back.
+
     Raises:
+        LoginRateLimited: too many failed logins for the account or from the client.
         Unauthorized: unknown user, inactive account or wrong password (one answer for all).
     """
+    limits = limits or LoginLimits()
+    taken = take(
+        store,
+        secret,
+        [
+            (Limit("staff_login:account", limits.account_count, limits.window_s), username.lower()),
+            (Limit("staff_login:client", limits.client_count, limits.window_s), client_address),
+        ],
+        now=now,
+        refusal=LoginRateLimited,
+    )
+    account = store.staff.by_username(username)
+    stored_hash = account.password_hash if account else DUMMY_PASSWORD_HASH
+    active = bool(account and account.active)
+    store.session.commit()  # end the read: scrypt (~40 ms) runs with nothing held
+    # An unknown username costs the same scrypt as a known one.
+    ok = verify_password(password, stored_hash)
+    if account is None or not active or not ok:
+        logger.info("staff_login_refused")
+        raise Unauthorized("wrong username or password")
+    give_back(store, taken)
+    token = new_token()
+    expires_at = now + timedelta(seconds=ttl_s)
     with store.transaction():
-        account = store.staff.by_username(username)
-        # An unknown username costs the same scrypt as a known one.
-        ok = verify_password(password, account.password_hash if account else DUMMY_PASSWORD_HASH)
-        if account is None or not account.active or not ok:
-            logger.info("staff_login_refused")
-            raise Unauthorized("wrong username or password")
-        token = new_token()
-        expires_at = now + timedelta(seconds=ttl_s)
         store.staff.add_token(
             StaffToken(
                 token_hash=keyed_hash(secret, "staff_token", token),

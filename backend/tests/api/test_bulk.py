@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.clock import SEOUL
-from tests.conftest import SERVICE, MutableClock
+from tests.conftest import SERVICE, MutableClock, prove_business
 
 MOU, NO_MOU = "1234567890", "9876543210"
 RESERVE = "/api/v1/bulk/reservations"
+_proofs: weakref.WeakKeyDictionary[TestClient, dict[str, dict[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def proof(client: TestClient, business: str) -> dict[str, str]:
+    """One proof per business and test client (a code costs an SMS and counts against limits)."""
+    proofs = _proofs.setdefault(client, {})
+    if business not in proofs:
+        known = business in (MOU, NO_MOU)
+        proofs[business] = prove_business(client, business) if known else dict(SERVICE)
+    return proofs[business]
 
 
 def reserve(
@@ -19,7 +32,7 @@ def reserve(
 ):  # type: ignore[no-untyped-def]
     return client.post(
         RESERVE,
-        headers={**SERVICE, "Idempotency-Key": key},
+        headers={**proof(client, business), "Idempotency-Key": key},
         json={
             "conversation_id": "biz-1",
             "business_number": business,
@@ -30,7 +43,9 @@ def reserve(
 
 
 def quota(client: TestClient, business: str) -> dict[str, object]:
-    answer = client.get(f"/api/v1/bulk/businesses/{business}/quota", headers=SERVICE)
+    answer = client.get(
+        f"/api/v1/bulk/businesses/{business}/quota", headers=proof(client, business)
+    )
     assert answer.status_code == 200
     return answer.json()  # type: ignore[no-any-return]
 
@@ -92,7 +107,7 @@ def test_same_key_replays_the_reservation(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("business", "document", "count", "status", "code"),
     [
-        ("1111111111", "resident_copy", 1, 404, "business_unknown"),
+        ("1111111111", "resident_copy", 1, 401, "business_proof_required"),
         (MOU, "family_relation", 1, 422, "bulk_document_not_allowed"),
         (MOU, "resident_copy", 0, 422, "invalid_request"),
         (MOU, "resident_copy", 10**30, 409, "bulk_quota_exceeded"),
@@ -107,8 +122,9 @@ def test_bad_reservations_are_refused_clearly(
     assert answer.json()["code"] == code
 
 
-def test_unknown_business_quota(client: TestClient) -> None:
-    for number in ("0000000000", "12-34", "١٢٣٤٥٦٧٨٩٠"):
+def test_no_quota_without_proof_known_or_not(client: TestClient) -> None:
+    for number in (MOU, "0000000000", "12-34", "١٢٣٤٥٦٧٨٩٠"):
         answer = client.get(f"/api/v1/bulk/businesses/{number}/quota", headers=SERVICE)
-        assert answer.status_code == 404
-        assert answer.json()["code"] == "business_unknown"
+        assert answer.status_code == 401
+        assert answer.json()["code"] == "business_proof_required"
+        assert "business_name" not in answer.text

@@ -51,7 +51,12 @@ def test_right_code_confirms_identity_and_shows_the_resident(client: TestClient)
         "eligibility_reasons": ["age_70_or_over"],
     }
     me = client.get(
-        "/api/v1/residents/me", headers={**SERVICE, "X-Identity-Token": body["identity_token"]}
+        "/api/v1/residents/me",
+        headers={
+            **SERVICE,
+            "X-Identity-Token": body["identity_token"],
+            "X-Conversation-Id": "conv-1",
+        },
     )
     assert me.status_code == 200
     assert me.json()["dong"] == "신당동"
@@ -120,7 +125,7 @@ def test_sends_are_rate_limited_per_phone(client: TestClient, clock: MutableCloc
     assert 0 < body["retry_after_s"] <= 600
     assert limited.headers["content-type"].startswith("application/problem+json")
     # Another phone is not affected; the same phone is again after the window.
-    assert start(client, LEE).status_code == 201
+    assert start(client, LEE, conversation_id="other").status_code == 201
     clock.advance(seconds=body["retry_after_s"])
     assert start(client, KIM).status_code == 201
 

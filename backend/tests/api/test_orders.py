@@ -182,7 +182,8 @@ def test_home_delivery_only_for_listed_documents(client: TestClient, confirm: Co
 
 def test_status_by_number_shows_no_personal_data(client: TestClient, confirm: ConfirmFn) -> None:
     number = post(client, confirm(KIM), "k1", method="delivery").json()["order_id"]
-    answer = client.get(f"{ORDERS}/{number}", headers=SERVICE)
+    lookup = {**SERVICE, "X-Conversation-Id": "conv-2"}
+    answer = client.get(f"{ORDERS}/{number}", headers=lookup)
     assert answer.status_code == 200
     assert set(answer.json()) == {
         "order_id",
@@ -192,7 +193,7 @@ def test_status_by_number_shows_no_personal_data(client: TestClient, confirm: Co
         "created_at",
         "deadline_at",
     }
-    assert client.get(f"{ORDERS}/99999999", headers=SERVICE).json()["code"] == "order_not_found"
+    assert client.get(f"{ORDERS}/99999999", headers=lookup).json()["code"] == "order_not_found"
 
 
 def test_resident_lists_own_orders_newest_first(

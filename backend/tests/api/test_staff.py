@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.models import AuditLog
 from app.runtime import Runtime
-from tests.conftest import KIM, SERVICE, ConfirmFn
+from tests.conftest import KIM, SERVICE, ConfirmFn, prove_business
 
 STAFF = "/api/v1/staff"
 PASSWORDS = {
@@ -171,7 +171,7 @@ def test_roles_limit_what_staff_can_do(client: TestClient, confirm: ConfirmFn) -
 def test_bulk_queue_lists_todays_reservations(client: TestClient) -> None:
     client.post(
         "/api/v1/bulk/reservations",
-        headers={**SERVICE, "Idempotency-Key": "q"},
+        headers={**prove_business(client, "1234567890", "b"), "Idempotency-Key": "q"},
         json={
             "conversation_id": "b",
             "business_number": "1234567890",
@@ -212,7 +212,8 @@ def test_counter_moves_a_counter_order_to_pickup(client: TestClient, confirm: Co
         moved = client.post(url, headers=counter, json={"status": status})
         assert moved.status_code == 200
         assert moved.json()["status"] == status
-    assert client.get(f"/api/v1/orders/{number}", headers=SERVICE).json()["status"] == (
+    lookup = {**SERVICE, "X-Conversation-Id": "conv-1"}
+    assert client.get(f"/api/v1/orders/{number}", headers=lookup).json()["status"] == (
         "ready_for_pickup"
     )
     cancel = client.post(f"/api/v1/orders/{number}/cancel", headers=headers)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from app.api.deps import DistrictDep, IdentityDep, NowDep, RuntimeDep, ServiceAuth, StoreDep
+from app.api.deps import (
+    ClientDep,
+    DistrictDep,
+    IdentityDep,
+    NamedConversationDep,
+    NowDep,
+    RuntimeDep,
+    ServiceAuth,
+    StoreDep,
+)
 from app.clock import SEOUL
 from app.schemas import (
     ChallengeRequest,
@@ -27,12 +36,14 @@ router = APIRouter(prefix="/api/v1", tags=["identity"], dependencies=[ServiceAut
     description=(
         "Matches name + birth date + phone against the registry and texts a code valid for 3 "
         "minutes. The answer is the same 201 whether or not the person matches (then no SMS is "
-        "sent and verify fails as `otp_wrong`). Sends are rate-limited per phone: 429 "
-        "`sms_rate_limited` with `retry_after_s`."
+        "sent and verify fails as `otp_wrong`). Limited per phone (429 `sms_rate_limited`), per "
+        "conversation and per client (`X-Minwon-Client`; 429 `identity_rate_limited`), overall "
+        "(429 `identity_busy`), and after repeated locked challenges until the next Seoul day "
+        "(429 `identity_locked_today`); each with `retry_after_s` and a `Retry-After` header."
     ),
 )
 def create_challenge(
-    body: ChallengeRequest, runtime: RuntimeDep, store: StoreDep, now: NowDep
+    body: ChallengeRequest, runtime: RuntimeDep, store: StoreDep, now: NowDep, client: ClientDep
 ) -> ChallengeResponse:
     started = start_challenge(
         store,
@@ -44,6 +55,7 @@ def create_challenge(
         birth_date=body.birth_date,
         phone=body.phone,
         now=now,
+        client=client,
     )
     return ChallengeResponse(
         challenge_id=started.challenge_id,
@@ -83,6 +95,14 @@ def verify(
     )
 
 
-@router.get("/residents/me", response_model=ResidentView, summary="The confirmed resident")
-def me(identity: IdentityDep, district: DistrictDep, now: NowDep) -> ResidentView:
+@router.get(
+    "/residents/me",
+    response_model=ResidentView,
+    summary="The confirmed resident",
+    description="Needs `X-Identity-Token` and its conversation (`X-Conversation-Id`).",
+)
+def me(
+    identity: IdentityDep, district: DistrictDep, now: NowDep, named: NamedConversationDep
+) -> ResidentView:
+    identity.check_bound(named)
     return describe_resident(identity.resident, district, now)

@@ -6,7 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
-from app.api.deps import DistrictDep, IdentityDep, NowDep, ServiceAuth, StoreDep
+from app.api.deps import (
+    ClientDep,
+    ConversationDep,
+    DistrictDep,
+    IdentityDep,
+    NamedConversationDep,
+    NowDep,
+    RuntimeDep,
+    ServiceAuth,
+    StoreDep,
+)
 from app.errors import InvalidRequest
 from app.schemas import CancelRequest, OrderPublicView, OrderRequest, OrderView
 from app.services.deadlines import DEADLINE_RULE
@@ -18,6 +28,7 @@ from app.services.orders import (
     get_order,
     list_orders,
 )
+from app.services.lookups import throttle_lookup
 
 router = APIRouter(prefix="/api/v1", tags=["orders"], dependencies=[ServiceAuth])
 
@@ -37,7 +48,8 @@ def _require_key(key: str | None) -> str:
     response_model_exclude_none=True,
     summary="Order a certificate (kiosk, counter, online or home delivery)",
     description=(
-        "Needs `X-Identity-Token` and an `Idempotency-Key` header: a replay with the same key "
+        "Needs `X-Identity-Token` (bound to the body's `conversation_id`; an `X-Conversation-Id` "
+        "header, when sent, must name the same) and an `Idempotency-Key` header: a replay with the same key "
         "and body answers 200 with the stored order; the same key with another body is 409 "
         "`idempotency_conflict`. Fees come from the district's fee table for the method "
         "(free kiosk documents cost 0; home delivery costs the counter fee).\n\n"
@@ -51,9 +63,10 @@ def post_order(
     district: DistrictDep,
     now: NowDep,
     response: Response,
+    named: NamedConversationDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    identity.check_conversation(body.conversation_id)
+    identity.check_bound(body.conversation_id, named)
     result = create_order(
         store,
         district,
@@ -75,13 +88,16 @@ def post_order(
     response_model=list[OrderView],
     response_model_exclude_none=True,
     summary="The confirmed resident's orders, newest first",
+    description="Needs `X-Identity-Token` and its conversation (`X-Conversation-Id`).",
 )
 def get_orders(
     identity: IdentityDep,
     store: StoreDep,
     district: DistrictDep,
+    named: NamedConversationDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[dict[str, Any]]:
+    identity.check_bound(named)
     orders = list_orders(store, identity.resident, limit=limit)
     return [describe_order(o, district) for o in orders]
 
@@ -91,8 +107,21 @@ def get_orders(
     response_model=OrderPublicView,
     response_model_exclude_none=True,
     summary="Status of an order by number (no personal data)",
+    description="Needs the asking conversation (`X-Conversation-Id`; `X-Minwon-Client` when "
+    "the channel has one). Look-ups are limited per conversation and per client: 429 "
+    "`lookup_rate_limited` with `retry_after_s` and a `Retry-After` header.",
 )
-def get_one(order_id: str, store: StoreDep) -> dict[str, Any]:
+def get_one(
+    order_id: str,
+    store: StoreDep,
+    runtime: RuntimeDep,
+    conversation: ConversationDep,
+    client: ClientDep,
+    now: NowDep,
+) -> dict[str, Any]:
+    throttle_lookup(
+        store, runtime.settings, conversation_id=conversation, client=client, now=now
+    )
     return describe_order_public(get_order(store, order_id))
 
 
@@ -108,8 +137,9 @@ def cancel(
     store: StoreDep,
     district: DistrictDep,
     now: NowDep,
+    named: NamedConversationDep,
     body: Annotated[CancelRequest | None, Body()] = None,
 ) -> dict[str, Any]:
-    identity.check_conversation(body.conversation_id if body else None)
+    identity.check_bound(body.conversation_id if body else None, named)
     order = cancel_order(store, resident=identity.resident, order_number=order_id, now=now)
     return describe_order(order, district)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from app.api.deps import DistrictDep, NowDep, RuntimeDep, StaffDep, StoreDep
 from app.clock import SEOUL
@@ -14,11 +14,14 @@ from app.schemas import (
     OrderStatusRequest,
     StaffLoginRequest,
     StaffLoginResponse,
+    StaffReservationTokenRequest,
+    StaffReservationTokenView,
 )
 from app.services import delivery, fulfilment, handoff
 from app.services.bulk import daily_limit, seoul_day
+from app.services.business_proof import issue_staff_token
 from app.services.masking import mask_address
-from app.services.staff import login, require
+from app.services.staff import LoginLimits, login, require
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
@@ -63,17 +66,30 @@ def _delivery_view(order: Order, now_seoul: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/login", response_model=StaffLoginResponse, summary="Staff login: a bearer token")
+@router.post(
+    "/login",
+    response_model=StaffLoginResponse,
+    summary="Staff login: a bearer token",
+    description="401 `unauthorized` for any wrong pair. Failed logins are limited per account "
+    "and per client address: 429 `login_rate_limited` with `retry_after_s` and `Retry-After`.",
+)
 def staff_login(
-    body: StaffLoginRequest, runtime: RuntimeDep, store: StoreDep, now: NowDep
+    body: StaffLoginRequest, runtime: RuntimeDep, store: StoreDep, now: NowDep, request: Request
 ) -> StaffLoginResponse:
+    settings = runtime.settings
     result = login(
         store,
-        runtime.settings.secret_key.get_secret_value(),
+        settings.secret_key.get_secret_value(),
         username=body.username,
         password=body.password,
-        ttl_s=runtime.settings.staff_token_ttl_s,
+        ttl_s=settings.staff_token_ttl_s,
         now=now,
+        client_address=request.client.host if request.client else "unknown",
+        limits=LoginLimits(
+            settings.staff_login_account_limit_count,
+            settings.staff_login_client_limit_count,
+            settings.staff_login_window_s,
+        ),
     )
     return StaffLoginResponse(
         token=result.token,
@@ -183,6 +199,39 @@ def bulk_today(
             for r, b in rows
         ],
     }
+
+
+@router.post(
+    "/bulk/reservation-tokens",
+    response_model=StaffReservationTokenView,
+    status_code=201,
+    summary="Issue a one-use reservation token for a registered business",
+    description="For a business that cannot receive the code on its contact phone: staff read "
+    "the token out; the business enters it in the chat, which exchanges it once for a business "
+    "token bound to that conversation. 404 `business_unknown`.",
+)
+def issue_reservation_token(
+    body: StaffReservationTokenRequest,
+    staff: StaffDep,
+    runtime: RuntimeDep,
+    store: StoreDep,
+    now: NowDep,
+) -> StaffReservationTokenView:
+    require(staff, "bulk_queue")
+    issued = issue_staff_token(
+        store,
+        runtime.identity_policy,
+        staff=staff,
+        business_number=body.business_number,
+        ttl_s=runtime.settings.staff_business_token_ttl_s,
+        now=now,
+    )
+    return StaffReservationTokenView(
+        reservation_token=issued.token,
+        business_number=issued.business.business_number,
+        business_name=issued.business.name,
+        expires_at=issued.expires_at.astimezone(SEOUL),
+    )
 
 
 @router.post(

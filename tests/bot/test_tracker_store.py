@@ -1,0 +1,326 @@
+"""bot/tracker_store.py on a real SQLite file: it never exits on a request's data, stores no RRN,
+keeps nothing personal in clear, and forgets old conversations.
+
+The last test posts a lone-surrogate sender id and text to a running Rasa server (the `system`
+fixture) and checks that the server still answers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+
+from bot.tracker_store import (
+    ENCRYPTED_FIELD,
+    PrivateSQLTrackerStore,
+    TrackerStoreConfigError,
+    cipher_from_env,
+    storage_key,
+)
+
+if TYPE_CHECKING:
+    from tests.conftest import System
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "test-tracker-secret-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MINWON_SECRET_KEY", SECRET)
+    monkeypatch.delenv("MINWON_PREVIOUS_SECRET_KEYS", raising=False)
+    monkeypatch.delenv("MINWON_RETENTION_DAYS", raising=False)
+    return tmp_path / "tracker.db"
+
+
+def make_store(db: Path, domain: Domain) -> PrivateSQLTrackerStore:
+    return PrivateSQLTrackerStore(domain=domain, dialect="sqlite", db=str(db))
+
+
+def user(text: str, **parse: object) -> UserUttered:
+    return UserUttered(
+        text,
+        intent={"name": "inform", "confidence": 1.0},
+        parse_data={"text": text, "intent": {"name": "inform"}, **parse},
+    )
+
+
+def raw_rows(db: Path, sender: str | None = None) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(db) as conn:
+        query = "select sender_id, type_name, data from events"
+        args: tuple[str, ...] = ()
+        if sender is not None:
+            query += " where sender_id = ?"
+            args = (sender,)
+        return list(conn.execute(query + " order by id", args))
+
+
+async def save_turns(store: PrivateSQLTrackerStore, sender: str, *events: object) -> None:
+    tracker = await store.get_or_create_tracker(sender, append_action_listen=False)
+    for event in events:
+        tracker.update(event)  # type: ignore[arg-type]
+    await store.save(tracker)
+
+
+# --- never exits on a request's data ---
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["\ud800", "web:\udfff\ud800x", "a\x00b", "x" * 300, "정상-아이디\ud83d"],
+    ids=["lone high surrogate", "lone low + high", "NUL", "300 chars", "half an emoji"],
+)
+async def test_an_id_the_database_cannot_take_is_stored_under_a_digest(
+    db: Path, domain: Domain, sender: str
+) -> None:
+    store = make_store(db, domain)
+    await save_turns(store, sender, user("등본 한 통이요\ud800"), BotUttered("네\udfff"))
+    again = await store.retrieve(sender)
+    assert again is not None
+    assert again.sender_id == sender
+    said = [e.text for e in again.events if isinstance(e, UserUttered)]
+    assert said == ["등본 한 통이요\ufffd"]  # the lone surrogate repaired, the rest kept
+    stored_ids = {row[0] for row in raw_rows(db)}
+    assert stored_ids == {storage_key(sender)}
+    assert storage_key(sender).startswith("unstorable-id:")
+    # a different bad id is a different conversation
+    assert storage_key(sender + "\ud801") != storage_key(sender)
+
+
+async def test_a_good_id_is_stored_as_it_is(db: Path, domain: Domain) -> None:
+    store = make_store(db, domain)
+    await save_turns(store, "telegram:12345", user("안녕하세요"))
+    assert {row[0] for row in raw_rows(db)} == {"telegram:12345"}
+    assert list(await store.keys()) == ["telegram:12345"]
+
+
+async def test_an_intent_name_with_a_lone_surrogate_or_nul_is_stored(
+    db: Path, domain: Domain
+) -> None:
+    store = make_store(db, domain)
+    event = UserUttered("/x\ud800", intent={"name": "x\ud800\x00" + "y" * 400, "confidence": 1.0})
+    await save_turns(store, "s1", event)
+    with sqlite3.connect(db) as conn:
+        (intent,) = conn.execute("select intent_name from events where type_name='user'").fetchone()
+    assert intent.startswith("x\ufffd")
+    assert len(intent) == 255
+
+
+def test_a_missing_secret_key_outside_dev_and_test_refuses_at_start() -> None:
+    with pytest.raises(TrackerStoreConfigError, match="MINWON_SECRET_KEY"):
+        cipher_from_env({"MINWON_PROFILE": "production"})
+    with pytest.raises(TrackerStoreConfigError):
+        cipher_from_env({})  # unset profile = production
+    assert cipher_from_env({"MINWON_PROFILE": "test"})  # a published key, with a warning
+
+
+# --- no RRN stored ---
+
+
+async def test_an_rrn_in_any_field_a_resident_fills_is_masked_on_save(
+    db: Path, domain: Domain
+) -> None:
+    store = make_store(db, domain)
+    text = "제 번호는 850302\n1234567이에요"
+    event = UserUttered(
+        text,
+        intent={"name": "inform", "confidence": 1.0},
+        parse_data={
+            "text": text,
+            "intent": {"name": "inform"},
+            "entities": [{"entity": "x", "value": "850302 대시 1234567"}],
+        },
+        metadata={"utterance": "850302, 1234567"},
+    )
+    await save_turns(store, "s-rrn", event, SlotSet("person_name", "8503021234567"))
+    stored = json.dumps([store.decrypt(d) for _, _, d in raw_rows(db)], ensure_ascii=False)
+    assert "850302" not in stored
+    assert "1234567" not in stored
+    assert store.decrypt(raw_rows(db)[0][2])["text"] == "제 번호는 ******\n*******이에요"
+
+
+async def test_an_rrn_split_over_two_messages_keeps_no_back_half(db: Path, domain: Domain) -> None:
+    store = make_store(db, domain)
+    sender = "split"
+    await save_turns(
+        store,
+        sender,
+        user("850302"),
+        SlotSet("birth_date", "1985-03-02"),
+        BotUttered("휴대전화 번호를 알려 주세요."),
+    )
+    await save_turns(
+        store,
+        sender,
+        user("1234567", entities=[{"entity": "n", "value": "1234567"}]),
+        SlotSet("phone_number", "1234567"),
+        BotUttered("다시 알려 주세요."),
+    )
+    tracker = await store.retrieve(sender)
+    assert tracker is not None
+    said = [e.text for e in tracker.events if isinstance(e, UserUttered)]
+    # the front half is the birth-date answer and stays; without the back half it is no RRN
+    assert said == ["850302", "*******"]
+    stored = json.dumps([store.decrypt(d) for _, _, d in raw_rows(db, sender)], ensure_ascii=False)
+    assert "1234567" not in stored
+    assert tracker.get_slot("birth_date") == "1985-03-02"
+
+
+async def test_seven_digits_after_something_else_are_kept(db: Path, domain: Domain) -> None:
+    store = make_store(db, domain)
+    await save_turns(store, "s7", user("등본이요"))
+    await save_turns(store, "s7", user("1234567"))
+    tracker = await store.retrieve("s7")
+    assert tracker is not None
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["등본이요", "1234567"]
+
+
+# --- nothing personal in clear ---
+
+
+PERSONAL = {
+    "person_name": "김영희",
+    "birth_date": "1950-03-02",
+    "phone_number": "01012345678",
+    "identity_token": "tok_9f8e7d6c5b4a",
+    "placed_order": {"order_id": "20481937", "eligibility_reasons": ["disability", "pregnancy"]},
+    "lookup_order": {"order_id": "20481938", "eligibility_reasons": ["pregnancy"]},
+}
+
+
+async def test_slots_and_messages_are_encrypted_at_rest_and_read_back(
+    db: Path, domain: Domain
+) -> None:
+    store = make_store(db, domain)
+    events = [user("김영희요, 1950년 3월 2일생 010-1234-5678"), BotUttered("김영희님 확인할게요.")]
+    events += [SlotSet(name, value) for name, value in PERSONAL.items()]
+    await save_turns(store, "enc", *events)
+
+    rows = raw_rows(db, "enc")
+    raw = "\n".join(d for _, _, d in rows)
+    for needle in (
+        "김영희",
+        "1950",
+        "01012345678",
+        "010-1234-5678",
+        "tok_9f8e7d6c5b4a",
+        "disability",
+        "pregnancy",
+        "20481937",
+    ):
+        assert needle not in raw
+    assert all(set(json.loads(d)) == {ENCRYPTED_FIELD} for _, _, d in rows)
+
+    tracker = await store.retrieve("enc")
+    assert tracker is not None
+    for name, value in PERSONAL.items():
+        assert tracker.get_slot(name) == value
+    assert tracker.latest_message is not None
+    assert tracker.latest_message.text == "김영희요, 1950년 3월 2일생 010-1234-5678"
+
+
+async def test_a_rotated_key_still_reads_old_events(
+    db: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await save_turns(make_store(db, domain), "rot", user("안녕하세요"))
+    monkeypatch.setenv("MINWON_SECRET_KEY", "a-new-secret-0123456789abcdefghij")
+    monkeypatch.setenv("MINWON_PREVIOUS_SECRET_KEYS", SECRET)
+    tracker = await make_store(db, domain).retrieve("rot")
+    assert tracker is not None
+    assert tracker.latest_message.text == "안녕하세요"
+    monkeypatch.delenv("MINWON_PREVIOUS_SECRET_KEYS")
+    with pytest.raises(ValueError, match="MINWON_PREVIOUS_SECRET_KEYS"):
+        await make_store(db, domain).retrieve("rot")
+
+
+# --- retention ---
+
+
+async def test_conversations_idle_longer_than_the_retention_period_are_deleted(
+    db: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MINWON_RETENTION_DAYS", "30")
+    store = make_store(db, domain)
+    now = time.time()
+    day = 86_400
+    old, recent, mixed = "old", "recent", "mixed"
+    await save_turns(
+        store,
+        old,
+        SessionStarted(timestamp=now - 40 * day),
+        ActionExecuted("action_listen", timestamp=now - 40 * day),
+        UserUttered("등본", timestamp=now - 40 * day),
+    )
+    await save_turns(store, recent, UserUttered("초본", timestamp=now - 2 * day))
+    await save_turns(
+        store,
+        mixed,
+        UserUttered("옛날", timestamp=now - 90 * day),
+        UserUttered("요즘", timestamp=now - 29 * day),
+    )
+    assert store.sweep_expired() == 1
+    assert {row[0] for row in raw_rows(db)} == {recent, mixed}
+    assert await store.retrieve(old) is None
+    # and at start-up, with a shorter period
+    monkeypatch.setenv("MINWON_RETENTION_DAYS", "10")
+    make_store(db, domain)
+    assert {row[0] for row in raw_rows(db)} == {recent}
+
+
+async def test_the_sweep_runs_on_save_at_a_bounded_rate(
+    db: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MINWON_RETENTION_DAYS", "1")
+    monkeypatch.setenv("MINWON_RETENTION_SWEEP_SECONDS", "3600")
+    store = make_store(db, domain)
+    await save_turns(store, "stale", UserUttered("x", timestamp=time.time() - 3 * 86_400))
+    await save_turns(store, "fresh", UserUttered("y"))
+    assert {row[0] for row in raw_rows(db)} == {"stale", "fresh"}  # swept less than an hour ago
+    store._last_sweep -= 3600
+    await save_turns(store, "fresh", UserUttered("z"))
+    assert {row[0] for row in raw_rows(db)} == {"fresh"}
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "forever"])
+def test_a_retention_that_is_not_a_positive_number_refuses_to_start(value: str) -> None:
+    from bot.tracker_store import retention_days_from_env
+
+    with pytest.raises(TrackerStoreConfigError, match="MINWON_RETENTION_DAYS"):
+        retention_days_from_env({"MINWON_RETENTION_DAYS": value})
+
+
+# --- against the running server ---
+
+
+@pytest.mark.e2e
+def test_a_lone_surrogate_id_or_text_does_not_stop_the_server(system: System) -> None:
+    url = f"{system.rasa_url}/webhooks/rest/webhook"
+    bodies = [
+        '{"sender": "\\ud800", "message": "안녕하세요"}'.encode(),
+        b'{"sender": "rest-\\udfff\\ud800", "message": "hi \\ud800"}',
+        b'{"sender": "ok-' + uuid.uuid4().hex.encode() + b'", "message": "\\ud800"}',
+    ]
+    for body in bodies:
+        reply = httpx.post(
+            url, content=body, headers={"Content-Type": "application/json"}, timeout=60
+        )
+        assert reply.status_code < 500, (body, reply.status_code, reply.text)
+    assert system.processes["rasa"].is_alive()
+    sender = f"after-{uuid.uuid4().hex[:8]}"
+    reply = httpx.post(url, json={"sender": sender, "message": "등본 수수료 얼마예요?"}, timeout=60)
+    assert reply.status_code == 200
+    assert any(m.get("text") for m in reply.json())
