@@ -8,6 +8,9 @@ the writer. Reads must not take the write lock: a request that autobegins one in
 waiting for that lock, nothing moves until the lock's 30 s timeout (seen at 50 simultaneous
 conversations). PostgreSQL stays at READ COMMITTED; the quota and idempotency rules rely on row
 locks and unique constraints, not on the isolation level.
+
+Both engines hide statement parameters (``hide_parameters=True``): a database error that is logged
+or shown then carries the SQL, never the names, birth dates, phones or addresses bound to it.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ def writing() -> Iterator[None]:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -72,7 +77,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "commit", _release)
         event.listen(engine, "rollback", _release)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=20, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
