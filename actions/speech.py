@@ -19,6 +19,7 @@ After it, particle markers after a variable are resolved from the word (actions/
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -28,11 +29,13 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.district import current_district, sentence_values
+from actions.district import District, current_district, sentence_values
 from actions.formatting import count_words, fee_text
 from actions.korean import attach_particles
 from actions.lexicon import get_lexicon
 from actions.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 CATALOG_FILE: Final = Path(__file__).with_name("responses.yml")
 
@@ -117,7 +120,15 @@ def sentence_variables(slots: dict[str, Any], values: dict[str, Any]) -> dict[st
     The call's own values win over the district's; a slot of the same name is filled by Rasa
     only where neither gives a value.
     """
-    standing = sentence_values(current_district(), get_settings().otp_ttl_s)
+    district: District | None
+    try:
+        district = current_district()
+        standing = sentence_values(district, get_settings().otp_ttl_s)
+    except (OSError, KeyError, TypeError, ValueError) as e:
+        # No district facts at all (no backend answer yet and no readable file): sentences
+        # without rules must still be said.
+        logger.warning("district_facts_unavailable", extra={"reason": type(e).__name__})
+        district, standing = None, {}
     completed: dict[str, Any] = {**standing, **values}
     for name, counter in COUNTED.items():
         count = completed[name] if completed.get(name) is not None else slots.get(name)
@@ -126,7 +137,7 @@ def sentence_variables(slots: dict[str, Any], values: dict[str, Any]) -> dict[st
         # A value that is not a count (a backend that left it out) is shown as it came.
         completed[f"{name}_words"] = count_words(count, counter) if _is_count(count) else count
     if "fee_words" not in completed:
-        fee = _fee_words(completed, slots)
+        fee = _fee_words(completed, slots, district)
         if fee:
             completed["fee_words"] = fee
     return completed
@@ -136,13 +147,17 @@ def _is_count(value: Any) -> bool:
     return value is not None and str(value).strip().isdigit()
 
 
-def _fee_words(values: dict[str, Any], slots: dict[str, Any]) -> str | None:
+def _fee_words(
+    values: dict[str, Any], slots: dict[str, Any], district: District | None
+) -> str | None:
     """The quoted fee in words, else the counter fee of one copy (what delivery costs)."""
     quoted = str(values.get("fee_krw", "")).replace(",", "").strip()
     if quoted.isdigit():
         return fee_text(int(quoted))
+    if district is None:
+        return None
     document = values.get("document") or slots.get("document")
-    counter_fee = current_district().fees_krw.get(str(document), {}).get("counter")
+    counter_fee = district.fees_krw.get(str(document), {}).get("counter")
     if counter_fee is None:
         return None
     per_copy = str(get_lexicon().words["per_copy"])

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.district import clear_cache
 from actions.questions import ActionAskDocument, ActionAskPhoneNumber, AskFromCatalog
+from actions.settings import get_settings
 from actions.speech import catalog, render, say
 from tests.actions.trackers import DOMAIN, form_turn, plain_turn
 
@@ -22,14 +26,22 @@ def test_say_sends_the_rendered_text_with_its_variables_filled() -> None:
 
 def test_say_fills_variables_from_the_slots_when_the_call_does_not() -> None:
     # utter_ask_cancel_confirmed names {order_id}, a slot: filled from the tracker, as Rasa would.
-    tracker = form_turn("lookup_form", {"requested_slot": "cancel_confirmed",
-                                        "order_id": "JG-20261204-0042"}, "affirm")
+    tracker = form_turn(
+        "lookup_form",
+        {"requested_slot": "cancel_confirmed", "order_id": "JG-20261204-0042"},
+        "affirm",
+    )
     dispatcher = CollectingDispatcher()
     say(dispatcher, tracker, "utter_ask_cancel_confirmed", document_name="기본증명서")
     assert "JG-20261204-0042" in dispatcher.messages[0]["text"]
     # A variable given by the call wins over the slot.
-    again = render("utter_ask_cancel_confirmed", tracker.slots, "rest",
-                   order_id="JG-1", document_name="기본증명서")
+    again = render(
+        "utter_ask_cancel_confirmed",
+        tracker.slots,
+        "rest",
+        order_id="JG-1",
+        document_name="기본증명서",
+    )
     assert "JG-1(" in again["text"]
 
 
@@ -78,10 +90,20 @@ def test_json_button_payloads_go_out_as_written_without_error_logs(
 def test_say_chooses_particles_from_the_word_the_variable_became() -> None:
     dispatcher = CollectingDispatcher()
     tracker = plain_turn("inform")
-    say(dispatcher, tracker, "utter_method_not_available",
-        document_name="인감증명서", method_label="정부24")
-    say(dispatcher, tracker, "utter_method_not_available",
-        document_name="주민등록표 등본", method_label="주민센터 창구")
+    say(
+        dispatcher,
+        tracker,
+        "utter_method_not_available",
+        document_name="인감증명서",
+        method_label="정부24",
+    )
+    say(
+        dispatcher,
+        tracker,
+        "utter_method_not_available",
+        document_name="주민등록표 등본",
+        method_label="주민센터 창구",
+    )
     first, second = (m["text"] for m in dispatcher.messages)
     assert first.startswith("인감증명서는 정부24로는 받을 수 없어요")
     assert second.startswith("주민등록표 등본은 주민센터 창구로는 받을 수 없어요")
@@ -89,10 +111,18 @@ def test_say_chooses_particles_from_the_word_the_variable_became() -> None:
 
 def test_a_count_from_a_slot_is_said_in_words() -> None:
     # {copies_words} is made from the copies slot when the call does not pass copies.
-    tracker = form_turn("certificate_form", {"requested_slot": "order_confirmed",
-                                             "copies": "2", "document": "resident_copy"}, "inform")
-    message = render("utter_order_summary_free", tracker.slots, "rest",
-                     document_name="주민등록표 등본", method_label="무인민원발급기")
+    tracker = form_turn(
+        "certificate_form",
+        {"requested_slot": "order_confirmed", "copies": "2", "document": "resident_copy"},
+        "inform",
+    )
+    message = render(
+        "utter_order_summary_free",
+        tracker.slots,
+        "rest",
+        document_name="주민등록표 등본",
+        method_label="무인민원발급기",
+    )
     assert "주민등록표 등본 두 통을 무인민원발급기로 받으시고" in message["text"]
 
 
@@ -109,4 +139,20 @@ def test_the_message_keeps_only_the_call_s_own_variables() -> None:
     [message] = dispatcher.messages
     assert "두 번 더" in message["text"]
     assert message["tries_left"] == 2
-    assert "tries_left_words" not in message and "copies_max" not in message
+    assert "tries_left_words" not in message
+    assert "copies_max" not in message
+
+
+def test_sentences_without_rules_are_said_even_without_any_district_facts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MINWON_DISTRICT_FILE", str(tmp_path / "missing.yml"))
+    get_settings.cache_clear()
+    clear_cache()
+    try:
+        message = render("utter_default", {}, "rest")
+        assert "{" not in message["text"]
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        clear_cache()

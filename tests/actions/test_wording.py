@@ -85,7 +85,9 @@ def test_particle_follows_the_word_a_reader_hears(word: str, particle: str, expe
 
 
 def test_markers_in_a_sentence_are_resolved_from_the_word_before_each() -> None:
-    text = attach_particles("인감증명서[은/는] 정부24[으로/로]는 받을 수 없어요. 등본[을/를] 서울[으로/로]")
+    text = attach_particles(
+        "인감증명서[은/는] 정부24[으로/로]는 받을 수 없어요. 등본[을/를] 서울[으로/로]"
+    )
     assert text == "인감증명서는 정부24로는 받을 수 없어요. 등본을 서울로"
     assert not has_marker(text)
 
@@ -149,7 +151,9 @@ FRIDAY_EVENING = datetime.fromisoformat("2026-12-04T19:10:00+09:00")
 
 def test_a_friday_evening_delivery_is_due_on_monday_by_name() -> None:
     # The backend counts weekday working hours: an evening order is due the next working day.
-    assert deadline_time("2026-12-07T12:00:00+09:00", FRIDAY_EVENING) == "12월 7일 월요일 낮 열두 시"
+    assert (
+        deadline_time("2026-12-07T12:00:00+09:00", FRIDAY_EVENING) == "12월 7일 월요일 낮 열두 시"
+    )
 
 
 def test_a_due_time_today_or_tomorrow_says_so() -> None:
@@ -184,7 +188,20 @@ SAMPLES: dict[str, Any] = {
     "staff_hours": "평일 오전 아홉 시부터 오후 여섯 시까지",
     "not_online_documents": "인감증명서",
 }
-FORBIDDEN = ["(은)", "(는)", "(으)", "(이)", "(가)", "(을)", "(를)", "(과)", "(와)", "-원", "{", "}"]
+FORBIDDEN = [
+    "(은)",
+    "(는)",
+    "(으)",
+    "(이)",
+    "(가)",
+    "(을)",
+    "(를)",
+    "(과)",
+    "(와)",
+    "-원",
+    "{",
+    "}",
+]
 
 
 def variations() -> list[tuple[str, str, dict[str, Any]]]:
@@ -270,9 +287,14 @@ def _rule_numbers() -> set[int]:
         numbers |= {int(v) for v in fees.values() if int(v)}
     numbers.add(int(district["home_delivery"]["deliver_within_hours"]))
     bulk = district["bulk_issuance"]
-    numbers |= {int(bulk["standard_daily_limit_per_applicant"]),
-                int(bulk["mou_daily_limit_per_applicant"])}
-    numbers |= {int(operations["resident_copies"]["min"]), int(operations["resident_copies"]["max"])}
+    numbers |= {
+        int(bulk["standard_daily_limit_per_applicant"]),
+        int(bulk["mou_daily_limit_per_applicant"]),
+    }
+    numbers |= {
+        int(operations["resident_copies"]["min"]),
+        int(operations["resident_copies"]["max"]),
+    }
     numbers.add(len(district["dongs"]))
     numbers |= {int(n) for n in re.findall(r"\d+", str(district["kiosk_zone"]["document_types"]))}
     hours = yaml.safe_dump([district["hours"], operations["service_hours"]])
@@ -299,7 +321,9 @@ def test_rule_numbers_come_from_data_not_from_sentences() -> None:
                 written.append((source, name, number + unit))
         written += [(source, name, m) for m in _CLOCK_OR_RANGE.findall(text)]
         for button in variation.get("buttons", []):
-            written += [(source, name, n + u) for n, u in _NUMBER_WITH_UNIT.findall(button["title"])]
+            written += [
+                (source, name, n + u) for n, u in _NUMBER_WITH_UNIT.findall(button["title"])
+            ]
     assert written == []
 
 
