@@ -97,6 +97,24 @@ def hours_range_words(hours: str) -> str:
     )
 
 
+def weekly_hours_words(days: list[str] | tuple[str, ...], hours: str) -> str:
+    """Return opening days and hours in words: "weekdays, from nine a.m. to six p.m." in Korean.
+
+    `days` are the backend's keys (mon ... sun); Monday to Friday is said as weekdays, every day
+    as daily, other sets by their day names.
+    """
+    clock = get_lexicon().words["clock"]
+    names = get_lexicon().words["staff_days"]
+    keys = [str(d) for d in days]
+    if keys == ["mon", "tue", "wed", "thu", "fri"]:
+        day_words = str(clock["weekdays_word"])
+    elif sorted(keys) == sorted(names):
+        day_words = str(clock["daily_word"])
+    else:
+        day_words = "\u00b7".join(str(names.get(k, k)) for k in keys)
+    return f"{day_words} {hours_range_words(hours)}".strip()
+
+
 def deadline_time(iso: str | None, now: datetime | None = None) -> str:
     """Return a due time in Seoul's words: "today"/"tomorrow" or the date, then the clock.
 

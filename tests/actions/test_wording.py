@@ -20,6 +20,7 @@ from actions.formatting import (
     count_words,
     deadline_time,
     hours_range_words,
+    weekly_hours_words,
 )
 from actions.korean import UnknownParticle, attach_particles, has_marker, pick_particle
 from actions.lexicon import get_lexicon
@@ -397,3 +398,19 @@ MAX_SPOKEN_CHARS = 200
 @pytest.mark.parametrize("name", sorted(catalog()))
 def test_no_answer_is_too_long_to_follow_by_ear(name: str) -> None:
     assert len(rendered(name)) <= MAX_SPOKEN_CHARS, rendered(name)
+
+
+@pytest.mark.parametrize(
+    ("days", "hours", "expected"),
+    [
+        (
+            ["mon", "tue", "wed", "thu", "fri"],
+            "09:00-18:00",
+            "평일 오전 아홉 시부터 오후 여섯 시까지",
+        ),
+        (["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "00:00-24:00", "매일 24시간"),
+        (["mon", "wed", "fri"], "10:00-16:30", "월·수·금 오전 열 시부터 오후 네 시 반까지"),
+    ],
+)
+def test_staff_hours_are_said_in_words(days: list[str], hours: str, expected: str) -> None:
+    assert weekly_hours_words(days, hours) == expected
