@@ -1,60 +1,193 @@
-"""``./minwon start``: trains if needed, starts backend, action server and Rasa, prints the URLs.
+"""``./minwon start``: checks the secrets, trains if needed, starts and supervises every process.
 
-Processes are supervised by honcho (the Procfile runner): one console with a coloured prefix per
-process, and Ctrl-C stops every process cleanly. Each process also writes its own log under
-``logs/``. Everything listens on 127.0.0.1 only.
+``--profile dev`` (the default of ``./minwon start``, or ``MINWON_PROFILE``) is for trying the
+system on one machine: its conveniences are printed at start and its secrets are generated once
+into ``var/dev-secrets.env``. ``--profile production`` takes every secret from the environment and
+refuses to start, before anything runs, when one is missing, short or published.
+
+Processes are supervised by supervisord (``bot/supervision.py``): a process that crashes is
+started again with backoff while the others keep running, and the console says so. Each process
+also writes its own log under ``logs/``. Everything listens on 127.0.0.1 only. Ctrl-C stops all.
 """
 
 from __future__ import annotations
 
 import argparse
-import shlex
+import os
+import signal
+import socket
+import subprocess
 import sys
 import threading
+import time
+from pathlib import Path
+from typing import TextIO
 
-from honcho.manager import Manager
+import httpx
 
-from bot.processes import DEV_RASA_TOKEN, ROOT, Ports, system_specs, wait_healthy
-from scripts.model_cache import ensure_model
+from bot import profiles
+from bot.processes import ROOT, Ports, ProcessSpec, base_env, system_specs, wait_healthy
+from bot.supervision import SupervisionConfigError, write_config
+
+POLL_S = 2.0
 
 
-def announce_when_ready(urls: list[str], ports: Ports) -> None:
+def console(text: str, stream: TextIO = sys.stdout) -> None:
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def say(text: str) -> None:
+    console(f"[minwon] {text}")
+
+
+def _healthy(url: str) -> bool:
     try:
-        for url in urls:
-            wait_healthy(url, timeout_s=300)
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def watch(specs: list[ProcessSpec], ports: Ports, profile: str, var_dir: Path,
+          stop: threading.Event) -> None:
+    """Prints the URLs once everything answers, then says when a process answers again."""
+    try:
+        for spec in specs:
+            wait_healthy(spec.health_url, timeout_s=600, is_alive=lambda: not stop.is_set())
     except (TimeoutError, RuntimeError) as e:
-        print(f"[minwon] not ready: {e}; see logs/", flush=True)
+        if not stop.is_set():
+            say(f"not ready: {e}; see logs/")
         return
-    print(
-        "\n[minwon] ready\n"
+    secrets_where = (f"{var_dir / profiles.DEV_SECRETS_FILE}" if profile == "dev"
+                     else "the environment")
+    outbox = (f"  SMS outbox      http://127.0.0.1:{ports.backend}/dev/sms-outbox"
+              "?phone=01012345678\n" if profile in ("dev", "test") else "")
+    console(
+        f"\n[minwon] ready ({profile} profile)\n"
         f"  web chat        http://127.0.0.1:{ports.rasa}/webhooks/webchat/\n"
-        f"  REST webhook    POST http://127.0.0.1:{ports.rasa}/webhooks/rest/webhook\n"
-        f"  Rasa HTTP API   http://127.0.0.1:{ports.rasa}/  (token: {DEV_RASA_TOKEN} in dev)\n"
+        f"  REST webhook    POST http://127.0.0.1:{ports.rasa}/webhooks/rest/webhook"
+        f"{'' if profile in ('dev', 'test') else '  (off in production)'}\n"
+        f"  Rasa HTTP API   http://127.0.0.1:{ports.rasa}/  (Authorization: Bearer <JWT signed "
+        f"with MINWON_RASA_TOKEN, from {secrets_where}; see docs/security.md)\n"
         f"  backend API     http://127.0.0.1:{ports.backend}/docs\n"
-        f"  SMS outbox      http://127.0.0.1:{ports.backend}/dev/sms-outbox?phone=01012345678\n"
-        "  Ctrl-C stops everything.\n",
-        flush=True,
+        f"{outbox}"
+        "  A process that stops is started again; the others keep running. "
+        "Ctrl-C stops everything.\n"
+    )
+    down: set[str] = set()
+    while not stop.wait(POLL_S):
+        for spec in specs:
+            if _healthy(spec.health_url):
+                if spec.name in down:
+                    down.discard(spec.name)
+                    say(f"{spec.name} answers again at {spec.health_url}")
+            elif spec.name not in down:
+                down.add(spec.name)
+
+
+def banner(profile: str, var_dir: Path, ports: Ports) -> None:
+    if profile != "dev":
+        say(f"profile {profile}: no dev conveniences; secrets from the environment")
+        return
+    lines = "\n".join(
+        f"    - {c.name}: {c.detail}" for c in profiles.dev_conveniences(var_dir, ports.backend)
+    )
+    console(
+        "[minwon] profile dev — for trying minwon on this machine, not for residents.\n"
+        f"  Dev conveniences that are on:\n{lines}\n"
+        "  For real use: ./minwon start --profile production (or MINWON_PROFILE=production) "
+        "with the secrets set (docs/security.md)."
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def ports_in_use(ports: Ports) -> list[int]:
+    busy = []
+    for port in (ports.backend, ports.actions, ports.rasa):
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                busy.append(port)
+    return busy
+
+
+def resolve_secrets(profile: str, var_dir: Path) -> dict[str, str]:
+    """The secrets of this start; raises SecretsError for a non-dev profile that lacks one."""
+    if profile == "dev":
+        return profiles.dev_secrets(var_dir)
+    profiles.check_secrets(profile, os.environ)
+    return profiles.secrets_from_env(os.environ)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="./minwon start", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default=os.environ.get("MINWON_PROFILE") or "dev",
+                        help="dev (default, for trying it), production, or test")
     parser.add_argument("--backend-port", type=int, default=8000)
     parser.add_argument("--actions-port", type=int, default=5055)
     parser.add_argument("--rasa-port", type=int, default=5005)
-    args = parser.parse_args()
-    ports = Ports(args.backend_port, args.actions_port, args.rasa_port)
+    parser.add_argument("--var-dir", type=Path, default=ROOT / "var",
+                        help="databases, generated config and dev secrets (default var/)")
+    parser.add_argument("--log-dir", type=Path, default=ROOT / "logs")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="a trained model (default: the cached one, trained if needed)")
+    return parser.parse_args(argv)
 
-    model = ensure_model()
-    manager = Manager()
-    specs = system_specs(model, ports, ROOT / "var", ROOT / "logs")
-    for spec in specs:
-        manager.add_process(spec.name, shlex.join(spec.argv), env=spec.env, cwd=str(spec.cwd))
-    threading.Thread(
-        target=announce_when_ready, args=([s.health_url for s in specs], ports), daemon=True
-    ).start()
-    manager.loop()
-    sys.exit(manager.returncode)
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    ports = Ports(args.backend_port, args.actions_port, args.rasa_port)
+    var_dir, log_dir = args.var_dir.resolve(), args.log_dir.resolve()
+    try:
+        profile = profiles.normalise_profile(args.profile)
+        secrets = resolve_secrets(profile, var_dir)
+    except profiles.SecretsError as e:
+        console(f"[minwon] {e}", sys.stderr)
+        sys.exit(2)
+    if busy := ports_in_use(ports):
+        say(f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 are in use; stop what holds them "
+            "or choose others (--backend-port, --actions-port, --rasa-port)")
+        sys.exit(2)
+    banner(profile, var_dir, ports)
+
+    if args.model is not None:
+        model = args.model.resolve()
+    else:
+        from scripts.model_cache import ensure_model  # only once the checks passed
+
+        model = ensure_model()
+    specs = system_specs(model, ports, var_dir, log_dir, profile, secrets)
+    env = base_env()  # supervisord's own environment holds no secret
+    try:
+        config = write_config(specs, var_dir, log_dir, env)
+    except SupervisionConfigError as e:
+        console(f"[minwon] {e}", sys.stderr)
+        sys.exit(2)
+    supervisord = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "supervisor.supervisord", "-c", str(config)], env=env, cwd=ROOT)
+
+    def stop_all(signum: int, _frame: object) -> None:
+        if supervisord.poll() is None:
+            supervisord.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop_all)
+    signal.signal(signal.SIGTERM, stop_all)
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(specs, ports, profile, var_dir, stop),
+                               daemon=True)
+    watcher.start()
+    say("supervising backend, actions and rasa (supervisord); output below, logs in "
+        f"{log_dir}")
+    try:
+        code = supervisord.wait()
+    finally:
+        stop.set()
+        time.sleep(0.1)
+        config.unlink(missing_ok=True)  # it holds the processes' secrets
+    say("stopped")
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """The processes of a minwon system and how to start them; shared by the launcher and the tests.
 
 Each process is described once (command, environment, working directory, health URL) so that
-``./minwon start`` and the end-to-end test fixtures start exactly the same things.
+``./minwon start`` and the end-to-end test fixtures start exactly the same things. Every process
+gets ``MINWON_PROFILE`` and only the secrets it uses (``bot/profiles.py``); no secret is ever on a
+command line: Rasa starts through ``bot/rasa_server.py``, which reads its own from the environment.
 """
 
 from __future__ import annotations
@@ -10,17 +12,18 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from bot import profiles
+
 ROOT = Path(__file__).resolve().parent.parent
+RASA_REQUEST_MAX_BYTES = 2 * 1024 * 1024  # the largest channel cap (Telegram, 1 MiB) plus room
 RASA_PY = ROOT / ".venvs" / "rasa" / "bin" / "python"
 BACKEND_PY = ROOT / ".venvs" / "backend" / "bin" / "python"
-DEV_RASA_TOKEN = "dev-rasa-token"  # noqa: S105 - documented dev-profile default, see README
-DEV_SERVICE_TOKEN = "dev-service-token"  # noqa: S105 - documented dev-profile default
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ def base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHONPATH")}
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     env["PYTHONUNBUFFERED"] = "1"
+    env["RASA_TELEMETRY_ENABLED"] = "false"  # Rasa's usage telemetry: off in every process
+    for name in (*profiles.BACKEND_SECRETS, *profiles.RASA_SECRETS, "MINWON_PROFILE"):
+        env.pop(name, None)  # each process gets its own secrets below, and nothing else
     return env
 
 
@@ -62,10 +68,29 @@ LOG_REDACTION = ("--logging-config-file", str(ROOT / "bot" / "logging.yml"))
 SDK_LOG_REDACTION = ("--logging-config_file", str(ROOT / "bot" / "logging.yml"))
 
 
-def write_credentials(var_dir: Path, env: dict[str, str]) -> Path:
-    """credentials.yml, plus the Telegram block when a Telegram token is configured."""
+KAKAO_CHANNEL = "bot.kakao.channel.KakaoInput"
+
+
+def _without_block(text: str, key: str) -> str:
+    """``text`` (a YAML mapping) without the top-level ``key`` and its indented lines."""
+    out: list[str] = []
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        top_level = bool(line.strip()) and not line[0].isspace() and not line.startswith("#")
+        if top_level:
+            skipping = line.split(":", 1)[0].strip() == key
+        if not skipping:
+            out.append(line)
+    return "".join(out)
+
+
+def write_credentials(var_dir: Path, env: Mapping[str, str]) -> Path:
+    """credentials.yml, plus the Telegram block when a Telegram token is configured, minus the
+    Kakao block when ``MINWON_KAKAO_ENABLED=0``. Rasa expands the ``${VAR}`` in it."""
     text = (ROOT / "credentials.yml").read_text(encoding="utf-8")
-    if env.get("MINWON_TELEGRAM_TOKEN"):
+    if not profiles.kakao_enabled(env):
+        text = _without_block(text, KAKAO_CHANNEL)
+    if profiles.telegram_enabled(env):
         text += "\n" + (ROOT / "credentials.telegram.yml").read_text(encoding="utf-8")
     path = var_dir / "credentials.yml"
     path.write_text(text, encoding="utf-8")
@@ -77,36 +102,49 @@ def system_specs(
     ports: Ports,
     var_dir: Path,
     log_dir: Path,
-    rasa_token: str | None = None,
-    service_token: str | None = None,
+    profile: str = "dev",
+    secrets: Mapping[str, str] | None = None,
 ) -> list[ProcessSpec]:
-    """The backend, the action server and the Rasa server, in start order."""
-    rasa_token = rasa_token or os.environ.get("MINWON_RASA_TOKEN", DEV_RASA_TOKEN)
-    service_token = service_token or os.environ.get("MINWON_SERVICE_TOKEN", DEV_SERVICE_TOKEN)
+    """The backend, the action server and the Rasa server, in start order.
+
+    ``secrets`` maps secret variables (``bot/profiles.py``) to values; by default they are taken
+    from this process's environment, and a dev backend falls back to its built-in dev values.
+    """
+    secrets = dict(profiles.secrets_from_env(os.environ) if secrets is None else secrets)
+
+    def only(names: tuple[str, ...]) -> dict[str, str]:
+        return {n: secrets[n] for n in names if secrets.get(n)}
+
     var_dir.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
-    common = base_env()
+    common = {**base_env(), "MINWON_PROFILE": profile}
     backend_url = f"http://127.0.0.1:{ports.backend}"
     backend_env = {
         **common,
         "PYTHONPATH": str(ROOT / "backend"),
         "MINWON_PORT": str(ports.backend),
-        "MINWON_SERVICE_TOKEN": service_token,
+        **only(profiles.BACKEND_SECRETS),
         "MINWON_DATABASE_URL": os.environ.get(
             "MINWON_DATABASE_URL", f"sqlite:///{var_dir / 'backend.db'}"),
         "MINWON_LOG_FILE": str(log_dir / "backend.log"),
         "MINWON_RASA_URL": f"http://127.0.0.1:{ports.rasa}",
-        "MINWON_RASA_TOKEN": rasa_token,
     }
     rasa_env = {
         **{name: "" for name in CHANNEL_ENV_DEFAULTS},
         **common,
         "PYTHONPATH": str(ROOT),
         "MINWON_BACKEND_URL": backend_url,
-        "MINWON_SERVICE_TOKEN": service_token,
         "MINWON_ACTION_URL": f"http://127.0.0.1:{ports.actions}/webhook",
         "MINWON_TRACKER_DB": str(var_dir / "tracker.db"),
         "SANIC_HOST": "127.0.0.1",  # rasa_sdk listens on 0.0.0.0 unless told otherwise
+    }
+    actions_env = {**rasa_env, **only(profiles.ACTIONS_SECRETS)}
+    rasa_env = {
+        **rasa_env,
+        **only(profiles.RASA_SECRETS),
+        # Sanic reads SANIC_* when Rasa creates its app: bodies over this are refused (413) before
+        # they are read, instead of Sanic's default 100 MB; each channel has its own smaller cap
+        "SANIC_REQUEST_MAX_SIZE": str(RASA_REQUEST_MAX_BYTES),
     }
     return [
         ProcessSpec("backend", [str(BACKEND_PY), "-m", "app"], ROOT / "backend", backend_env,
@@ -115,11 +153,11 @@ def system_specs(
             "actions",
             [str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions),
              "--log-file", str(log_dir / "actions.log"), *SDK_LOG_REDACTION],
-            ROOT, rasa_env, f"http://127.0.0.1:{ports.actions}/health"),
+            ROOT, actions_env, f"http://127.0.0.1:{ports.actions}/health"),
         ProcessSpec(
             "rasa",
-            [str(RASA_PY), "-m", "rasa", "run", "--model", str(model), "--enable-api",
-             "--auth-token", rasa_token, "--credentials", str(write_credentials(var_dir, rasa_env)),
+            [str(RASA_PY), "-m", "bot.rasa_server", "--model", str(model), "--enable-api",
+             "--credentials", str(write_credentials(var_dir, rasa_env)),
              "--endpoints", str(ROOT / "endpoints.yml"), "--interface", "127.0.0.1",
              "--port", str(ports.rasa), "--log-file", str(log_dir / "rasa.log"), *LOG_REDACTION],
             ROOT, rasa_env, f"http://127.0.0.1:{ports.rasa}/"),

@@ -2,20 +2,23 @@
 
 The model is trained once per change of its inputs (cached by hash, see scripts/model_cache.py).
 The system fixture starts the same processes as ``./minwon start`` (backend, action server, Rasa
-server with the REST channel and the HTTP API) on free loopback ports with a throwaway var dir.
+server with the REST channel and the HTTP API) on free loopback ports with a throwaway var dir, in
+the ``test`` profile (REST channel and SMS outbox on, secrets checked) with this session's random
+secrets (tests/system_secrets.py). Rasa's HTTP API takes ``system.rasa_headers()``.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.processes import DEV_RASA_TOKEN, ManagedProcess, Ports, free_port, system_specs
+from bot.processes import ManagedProcess, Ports, free_port, system_specs
+from bot.rasa_auth import rasa_auth_headers
 from scripts.model_cache import ensure_model
+from tests.system_secrets import TEST_SECRETS
 
 
 class RunningProcess(ManagedProcess):
@@ -34,9 +37,14 @@ class RunningProcess(ManagedProcess):
 class System:
     rasa_url: str
     backend_url: str
-    rasa_token: str
+    rasa_token: str  # the JWT signing secret; never sent itself (use rasa_headers())
     processes: dict[str, RunningProcess]
     log_dir: Path
+    service_token: str = TEST_SECRETS["MINWON_SERVICE_TOKEN"]
+
+    def rasa_headers(self) -> dict[str, str]:
+        """``Authorization: Bearer <jwt>`` for Rasa's HTTP API (admin, valid a few minutes)."""
+        return rasa_auth_headers(self.rasa_token)
 
     def restart_backend(self) -> None:
         self.processes["backend"].stop()
@@ -53,7 +61,7 @@ def rasa_model() -> Path:
 def system(rasa_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     base = tmp_path_factory.mktemp("system")
     ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
-    specs = system_specs(rasa_model, ports, base / "var", base / "logs", rasa_token=DEV_RASA_TOKEN)
+    specs = system_specs(rasa_model, ports, base / "var", base / "logs", "test", TEST_SECRETS)
     running = {s.name: RunningProcess(s, base / "logs" / f"{s.name}.out") for s in specs}
     started: list[RunningProcess] = []
     try:
@@ -61,7 +69,7 @@ def system(rasa_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             proc.start()
             started.append(proc)
         yield System(f"http://127.0.0.1:{ports.rasa}", f"http://127.0.0.1:{ports.backend}",
-                     DEV_RASA_TOKEN, running, base / "logs")
+                     TEST_SECRETS["MINWON_RASA_TOKEN"], running, base / "logs")
     finally:
         for proc in reversed(started):
             proc.stop()
@@ -79,7 +87,14 @@ def backend_url(system: System) -> str:
 
 @pytest.fixture(scope="session")
 def rasa_token(system: System) -> str:
+    """The secret Rasa's API tokens are signed with (``bot.rasa_auth.rasa_auth_headers``)."""
     return system.rasa_token
+
+
+@pytest.fixture
+def rasa_headers(system: System) -> dict[str, str]:
+    """Headers for one test's calls to Rasa's HTTP API."""
+    return system.rasa_headers()
 
 
 @pytest.fixture(scope="session")
@@ -89,4 +104,5 @@ def restart_backend(system: System) -> Callable[[], None]:
 
 @pytest.fixture(scope="session")
 def service_token() -> str:
-    return os.environ.get("MINWON_SERVICE_TOKEN", "dev-service-token")
+    """The action server's token for the system fixture's backend."""
+    return TEST_SECRETS["MINWON_SERVICE_TOKEN"]

@@ -22,6 +22,9 @@ import pytest
 from channel_system import ChannelRasa, channel_credentials, rasa_with_channels
 from fake_bot_api import FakeBotApi, fake_bot_api_in_thread
 from kakao_schema import skill_response_problems
+from bot.rasa_auth import rasa_auth_headers
+from tests.system_secrets import SERVICE_TOKEN
+
 from servers import load_payload
 
 pytestmark = pytest.mark.e2e
@@ -187,7 +190,7 @@ async def test_certificate_order_through_kakao(channels: Channels) -> None:
         assert order_number, "\n".join(kakao.transcript)
         status = await client.get(
             f"{channels.backend_url}/api/v1/orders/{order_number}",
-            headers={"Authorization": "Bearer dev-service-token"},
+            headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
         )
     assert status.status_code == 200, status.text
     assert status.json()["method"] == "kiosk"
@@ -313,7 +316,7 @@ async def test_certificate_order_through_telegram(channels: Channels) -> None:
         assert answered, "button presses must be answered"
         status = await client.get(
             f"{channels.backend_url}/api/v1/orders/{order_number}",
-            headers={"Authorization": "Bearer dev-service-token"},
+            headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
         )
     assert status.status_code == 200, status.text
     assert status.json()["method"] == "kiosk"
@@ -327,7 +330,8 @@ async def push_staff_message(
 ) -> None:
     r = await client.post(
         f"{rasa_url}/conversations/{sender}/tracker/events",
-        params={"token": token, "execute_side_effects": "true", "output_channel": "latest"},
+        params={"execute_side_effects": "true", "output_channel": "latest"},
+        headers=rasa_auth_headers(token),
         json={"event": "bot", "text": text},
     )
     assert r.status_code == 200, r.text

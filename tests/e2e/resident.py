@@ -12,9 +12,10 @@ import httpx
 import yaml
 
 from bot.processes import ROOT
+from tests.system_secrets import SERVICE_TOKEN as TEST_SERVICE_TOKEN
 
 ORDER_NUMBER = re.compile(r"(?<!\d)(\d{8})(?!\d)")
-SERVICE_TOKEN = "dev-service-token"
+SERVICE_TOKEN = TEST_SERVICE_TOKEN  # the system fixture's (profile test) random token
 
 
 @dataclass(frozen=True)

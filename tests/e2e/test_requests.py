@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from bot.rasa_auth import rasa_auth_headers
 from tests.e2e.resident import (
     SERVICE_TOKEN,
     Resident,
@@ -227,7 +228,7 @@ def test_a_typed_rrn_is_warned_about_and_never_stored(
     assert "주민등록번호는 필요하지 않아서 저장하지 않았어요" in warned, resident.story()
     tracker = httpx.get(
         f"{rasa_url}/conversations/{resident.conversation_id}/tracker",
-        params={"token": rasa_token},
+        headers=rasa_auth_headers(rasa_token),
         timeout=10,
     ).json()
     assert "1234567" not in str(tracker)

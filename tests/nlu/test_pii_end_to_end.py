@@ -32,9 +32,9 @@ def test_rrn_leaves_no_trace_in_tracker_parse_or_log(
     assert "주민등록번호" in replies  # the resident is told it is not needed and was not stored
 
     tracker = httpx.get(f"{system.rasa_url}/conversations/rest:{sender}/tracker",
-                        params={"token": system.rasa_token}, timeout=30)
+                        headers=system.rasa_headers(), timeout=30)
     assert tracker.status_code == 200
-    parse = httpx.post(f"{system.rasa_url}/model/parse", params={"token": system.rasa_token},
+    parse = httpx.post(f"{system.rasa_url}/model/parse", headers=system.rasa_headers(),
                        json={"text": text}, timeout=30)
     assert parse.status_code == 200
     assert any(e["entity"] == "pii_rrn" for e in parse.json()["entities"])
