@@ -28,6 +28,12 @@ PROBLEM_RESPONSES: Final[dict[str, str]] = {
     "otp_expired": "utter_otp_expired",
     "otp_locked": "utter_otp_locked",
     "sms_rate_limited": "utter_sms_rate_limited",
+    "identity_rate_limited": "utter_identity_rate_limited",
+    "identity_busy": "utter_identity_busy",
+    "identity_locked_today": "utter_identity_locked_today",
+    "lookup_rate_limited": "utter_lookup_rate_limited",
+    "login_rate_limited": "utter_service_error",  # staff console only; never a resident's
+    "business_proof_required": "utter_business_proof_required",
     "sms_unavailable": "utter_backend_unavailable",
     "order_not_found": "utter_order_not_found",
     "order_not_cancellable": "utter_order_not_cancellable",
@@ -45,6 +51,38 @@ PROBLEM_RESPONSES: Final[dict[str, str]] = {
 
 FALLBACK_RESPONSE: Final = "utter_service_error"
 
+# Refusals that pass with time: the answer says when (from `retry_after_s`), never blames.
+RATE_LIMIT_CODES: Final = frozenset(
+    {
+        "sms_rate_limited",
+        "identity_rate_limited",
+        "identity_busy",
+        "identity_locked_today",
+        "lookup_rate_limited",
+    }
+)
+
+
+def is_rate_limited(problem: BackendRefused) -> bool:
+    """Whether the refusal is a limit that passes with time (HTTP 429)."""
+    return problem.status == 429 or problem.code in RATE_LIMIT_CODES
+
+
+def retry_values(extras: dict[str, Any]) -> dict[str, Any]:
+    """`retry_after_min` (rounded up, at least 1) from a problem's `retry_after_s`."""
+    if "retry_after_s" not in extras:
+        return {}
+    return {"retry_after_min": max(1, -(-int(extras["retry_after_s"]) // 60))}
+
+
+def utter_retry_later(
+    dispatcher: CollectingDispatcher, tracker: Tracker, problem: dict[str, Any]
+) -> None:
+    """Say when to try again for a parked rate-limit problem (`backend_problem` slot)."""
+    code = str(problem.get("code") or "")
+    extras = {k: v for k, v in problem.items() if k != "code"}
+    say(dispatcher, tracker, response_for(code), **extras, **retry_values(extras))
+
 
 def response_for(code: str) -> str:
     """Return the response name for a problem code (a generic apology for an unknown code)."""
@@ -56,6 +94,5 @@ def utter_problem(
 ) -> None:
     """Say the response for `problem`, with its public extras and `values` as variables."""
     variables: dict[str, Any] = {**problem.extras, **values}
-    if "retry_after_s" in variables:
-        variables["retry_after_min"] = max(1, -(-int(variables["retry_after_s"]) // 60))
+    variables.update({k: v for k, v in retry_values(variables).items() if k not in values})
     say(dispatcher, tracker, response_for(problem.code), **variables)

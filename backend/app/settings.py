@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     staff_login_account_limit_count: int = 5  # failed logins per account per window
     staff_login_client_limit_count: int = 20  # failed logins per client address per window
     staff_login_window_s: int = 900
+    staff_login_hash_concurrency: int = 2  # password hashes computed at once (scrypt, 16 MB)
     order_lookup_conversation_limit_count: int = 10
     order_lookup_client_limit_count: int = 30
     order_lookup_window_s: int = 600

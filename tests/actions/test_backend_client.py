@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import zlib
+from urllib.parse import unquote
+
 import httpx
 import pytest
 
@@ -9,10 +13,16 @@ from actions.backend_client import (
     BackendClient,
     BackendRefused,
     BackendUnavailable,
+    _bind_action_call,
+    bind_conversation,
+    bind_tracker,
+    bound_conversation,
     get_client,
     idempotency_key,
+    install_request_context,
 )
 from actions.settings import ActionSettings, get_settings
+from tests.actions.trackers import latest_code, plain_turn
 
 
 def settings(url: str = "http://backend.test", retries: int = 2) -> ActionSettings:
@@ -72,8 +82,8 @@ async def test_every_call_carries_the_service_token() -> None:
 async def test_a_refusal_carries_its_code_and_public_extras(backend: str) -> None:
     client = get_client()
     with pytest.raises(BackendRefused) as refused:
-        await client.get_bulk_quota(business_number="1111111111")
-    assert refused.value.code == "business_unknown"
+        await client.verify_challenge(challenge_id="nope", conversation_id="c", code="123456")
+    assert refused.value.code == "challenge_not_found"
     assert "title" not in refused.value.extras
 
 
@@ -87,3 +97,92 @@ def test_the_key_depends_on_conversation_and_message_only() -> None:
     assert idempotency_key("c1", "m1", "order") == idempotency_key("c1", "m1", "order")
     assert idempotency_key("c1", "m1", "order") != idempotency_key("c1", "m2", "order")
     assert idempotency_key("c1", "m1", "order") != idempotency_key("c2", "m1", "order")
+
+
+# --- conversation and client on every call (issue 9) -------------------------------------------
+
+
+def recording_transport(calls: list[httpx.Request]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, json={})
+
+    return httpx.MockTransport(handler)
+
+
+async def test_every_call_names_the_bound_conversation_and_client() -> None:
+    calls: list[httpx.Request] = []
+    client = BackendClient(settings(), transport=recording_transport(calls))
+    tracker = plain_turn("check_status")
+    tracker.sender_id = "web:한글-id"
+    tracker.latest_message["metadata"] = {"client_key": "browser-7"}
+    bind_tracker(tracker)
+    await client.get_me(identity_token="t")
+    await client.list_orders(identity_token="t")
+    await client.cancel_order(identity_token="t", order_id="12345678")
+    await client.get_order(order_id="12345678")
+    for request in calls:
+        assert unquote(request.headers["X-Conversation-Id"]) == "web:한글-id"
+        assert request.headers["X-Minwon-Client"] == "browser-7"
+    # An explicit conversation wins; a channel without client key sends none.
+    bind_conversation("telegram:1")
+    await client.get_order(order_id="12345678", conversation_id="kakao:2")
+    assert calls[-1].headers["X-Conversation-Id"] == "kakao%3A2"
+    assert "X-Minwon-Client" not in calls[-1].headers
+
+
+def test_the_action_call_body_binds_its_conversation() -> None:
+    call = {
+        "next_action": "x",
+        "tracker": {"sender_id": "kakao:abc", "latest_message": {"metadata": {}}},
+    }
+    _bind_action_call(zlib.compress(json.dumps(call).encode()), "deflate")
+    assert bound_conversation() == "kakao:abc"
+    _bind_action_call(b"not json", None)
+    assert bound_conversation() is None
+
+
+def test_the_request_hook_is_installed_on_the_action_server() -> None:
+    from rasa_sdk.endpoint import create_app
+
+    app = create_app("actions.answers")
+    assert install_request_context() is True
+    assert any(getattr(m, "__name__", "") == "_bind" for m in app.request_middleware)
+
+
+async def test_a_token_used_from_another_conversation_is_refused(backend: str) -> None:
+    client = get_client()
+    started = await client.create_challenge(
+        conversation_id="telegram:binding",
+        name="이민준",
+        birth_date="1990-07-15",
+        phone="01023456789",
+    )
+    code = latest_code(backend, "01023456789")
+    verified = await client.verify_challenge(
+        challenge_id=started["challenge_id"], conversation_id="telegram:binding", code=code
+    )
+    token = verified["identity_token"]
+    assert (await client.get_me(identity_token=token, conversation_id="telegram:binding"))
+    for call in (
+        client.get_me(identity_token=token, conversation_id="web:binding"),
+        client.list_orders(identity_token=token, conversation_id="web:binding"),
+        client.cancel_order(identity_token=token, order_id="12345678", conversation_id="web:x"),
+    ):
+        with pytest.raises(BackendRefused) as refused:
+            await call
+        assert refused.value.code == "identity_invalid"
+
+
+async def test_a_bulk_reservation_without_proof_is_refused_by_the_backend(backend: str) -> None:
+    with pytest.raises(BackendRefused) as refused:
+        await get_client().reserve_bulk(
+            key="k",
+            conversation_id="web:bulk",
+            business_number="1234567890",
+            document="resident_copy",
+            count=1,
+            business_token="guess",
+        )
+    assert refused.value.code == "business_proof_required"
+    assert refused.value.status == 401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import Depends, Header, Query, Request
 
@@ -65,11 +66,15 @@ def require_service_token(
         raise Unauthorized("service token missing or wrong")
 
 
+# Header values arrive percent-encoded from the action server (conversation ids may hold any
+# character); a plain ASCII id without `%` reads the same either way.
+
+
 def channel_client(
     x_minwon_client: Annotated[str | None, Header(max_length=200)] = None,
 ) -> str | None:
     """The client behind a conversation (the web chat's or REST's `client_key`), if any."""
-    value = (x_minwon_client or "").strip()
+    value = unquote(x_minwon_client or "").strip()
     return value or None
 
 
@@ -82,7 +87,7 @@ def request_conversation(
     Raises:
         InvalidRequest: none given.
     """
-    value = (conversation_id or x_conversation_id or "").strip()
+    value = (conversation_id or unquote(x_conversation_id or "")).strip()
     if not value:
         raise InvalidRequest("X-Conversation-Id header (or ?conversation_id=) is required")
     return value
@@ -121,7 +126,7 @@ def named_conversation(
     conversation_id: Annotated[str | None, Query(max_length=200)] = None,
 ) -> str | None:
     """The conversation named by header or query, if any."""
-    return (conversation_id or x_conversation_id or "").strip() or None
+    return (conversation_id or unquote(x_conversation_id or "")).strip() or None
 
 
 def current_staff(

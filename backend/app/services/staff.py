@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,11 +41,25 @@ def staff_actor(account: StaffAccount) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LoginLimits:
-    """Failed logins allowed per account and per client address in a sliding window."""
+    """Failed logins allowed per account and per client address in a sliding window, and how
+    many password hashes may run at once."""
 
     account_count: int = 5
     client_count: int = 20
     window_s: int = 900
+    hash_concurrency: int = 2
+
+
+@functools.cache
+def _hashing_slots(size: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(size)
+
+
+def _check_password(password: str, stored_hash: str, concurrency: int) -> bool:
+    # scrypt takes ~40 ms of CPU and 16 MB: a login storm may use only `concurrency` cores'
+    # worth, so orders and look-ups keep running beside it.
+    with _hashing_slots(max(1, concurrency)):
+        return verify_password(password, stored_hash)
 
 
 def login(
@@ -61,7 +77,8 @@ def login(
 
     The attempt takes a slot under the account's and the client's failure limits first (a short
     transaction, so concurrent guesses cannot pass the limit together); the password hash is
-    computed with no transaction open and no lock held; a success gives the slots back.
+    computed with no transaction open and no database lock held, at most
+    `limits.hash_concurrency` at a time; a success gives the slots back.
 
     Raises:
         LoginRateLimited: too many failed logins for the account or from the client.
@@ -83,7 +100,7 @@ def login(
     active = bool(account and account.active)
     store.session.commit()  # end the read: scrypt (~40 ms) runs with nothing held
     # An unknown username costs the same scrypt as a known one.
-    ok = verify_password(password, stored_hash)
+    ok = _check_password(password, stored_hash, limits.hash_concurrency)
     if account is None or not active or not ok:
         logger.info("staff_login_refused")
         raise Unauthorized("wrong username or password")

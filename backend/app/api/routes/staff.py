@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, Literal
+
+import anyio
+from anyio.lowlevel import RunVar
 
 from fastapi import APIRouter, Query, Request
 
@@ -66,6 +70,19 @@ def _delivery_view(order: Order, now_seoul: Any) -> dict[str, Any]:
     }
 
 
+_LOGIN_THREADS: RunVar[anyio.CapacityLimiter] = RunVar("minwon_login_threads")
+
+
+def _login_threads() -> anyio.CapacityLimiter:
+    """The event loop's own pool for staff logins (apart from the default worker pool)."""
+    try:
+        return _LOGIN_THREADS.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(40)
+        _LOGIN_THREADS.set(limiter)
+        return limiter
+
+
 @router.post(
     "/login",
     response_model=StaffLoginResponse,
@@ -73,23 +90,30 @@ def _delivery_view(order: Order, now_seoul: Any) -> dict[str, Any]:
     description="401 `unauthorized` for any wrong pair. Failed logins are limited per account "
     "and per client address: 429 `login_rate_limited` with `retry_after_s` and `Retry-After`.",
 )
-def staff_login(
+async def staff_login(
     body: StaffLoginRequest, runtime: RuntimeDep, store: StoreDep, now: NowDep, request: Request
 ) -> StaffLoginResponse:
     settings = runtime.settings
-    result = login(
-        store,
-        settings.secret_key.get_secret_value(),
-        username=body.username,
-        password=body.password,
-        ttl_s=settings.staff_token_ttl_s,
-        now=now,
-        client_address=request.client.host if request.client else "unknown",
-        limits=LoginLimits(
-            settings.staff_login_account_limit_count,
-            settings.staff_login_client_limit_count,
-            settings.staff_login_window_s,
+    # Logins run on threads of their own, so a storm of them (each waiting for a hashing slot)
+    # never takes the worker threads that orders and look-ups need.
+    result = await anyio.to_thread.run_sync(
+        functools.partial(
+            login,
+            store,
+            settings.secret_key.get_secret_value(),
+            username=body.username,
+            password=body.password,
+            ttl_s=settings.staff_token_ttl_s,
+            now=now,
+            client_address=request.client.host if request.client else "unknown",
+            limits=LoginLimits(
+                settings.staff_login_account_limit_count,
+                settings.staff_login_client_limit_count,
+                settings.staff_login_window_s,
+                settings.staff_login_hash_concurrency,
+            ),
         ),
+        limiter=_login_threads(),
     )
     return StaffLoginResponse(
         token=result.token,
