@@ -76,6 +76,8 @@ async def test_the_code_goes_to_the_registered_contact_and_then_the_quota_is_sai
     )
     assert said == ["utter_business_code_sent"]
     assert dispatcher.messages[0]["masked_phone"] == "010-****-0001"
+    assert "담당자 휴대폰(010-****-0001)" in dispatcher.messages[0]["text"]
+    assert "3분 안에" in dispatcher.messages[0]["text"]
     assert slots["requested_slot"] == "business_code"
     assert "bulk_quota" not in slots  # nothing about the business before the proof
     state = {"business_number": MOU, **slots}

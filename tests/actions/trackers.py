@@ -10,6 +10,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.backend_client import bind_tracker
 from bot.processes import ROOT
 
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -76,7 +77,7 @@ def form_turn(
     events = [slot_event(k, v) for k, v in before.items()]
     events += [user, {"event": "action", "name": form}]
     events += [slot_event(k, v) for k, v in found.items()]
-    return Tracker(
+    return _served(Tracker(
         sender_id=sender_id or f"test-{uuid.uuid4().hex[:12]}",
         slots={**before, **found},
         latest_message=user["parse_data"],
@@ -85,7 +86,7 @@ def form_turn(
         followup_action=None,
         active_loop={"name": form},
         latest_action_name=form,
-    )
+    ))
 
 
 def plain_turn(
@@ -101,7 +102,7 @@ def plain_turn(
         events += [user_event(earlier), {"event": "action", "name": "action_listen"}]
     user = user_event(intent, entities, text)
     events.append(user)
-    return Tracker(
+    return _served(Tracker(
         sender_id=f"test-{uuid.uuid4().hex[:12]}",
         slots=dict(slots or {}),
         latest_message=user["parse_data"],
@@ -110,7 +111,14 @@ def plain_turn(
         followup_action=None,
         active_loop={},
         latest_action_name="action_listen",
-    )
+    ))
+
+
+def _served(tracker: Tracker) -> Tracker:
+    """Bind the test's backend calls to this tracker's conversation, as the action server's
+    request hook does for every action call (actions/backend_client.install_request_context)."""
+    bind_tracker(tracker)
+    return tracker
 
 
 def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
