@@ -30,6 +30,7 @@ from bot.processes import ROOT, Ports, ProcessSpec, base_env, system_specs, wait
 from bot.supervision import SupervisionConfigError, write_config
 
 POLL_S = 2.0
+DOWN_AFTER_FAILURES = 2
 
 
 def console(text: str, stream: TextIO = sys.stdout) -> None:
@@ -74,15 +75,16 @@ def watch(specs: list[ProcessSpec], ports: Ports, profile: str, var_dir: Path,
         "  A process that stops is started again; the others keep running. "
         "Ctrl-C stops everything.\n"
     )
-    down: set[str] = set()
+    failures = dict.fromkeys((s.name for s in specs), 0)
     while not stop.wait(POLL_S):
         for spec in specs:
             if _healthy(spec.health_url):
-                if spec.name in down:
-                    down.discard(spec.name)
+                # one slow answer on a busy machine is not an outage: two missed polls are
+                if failures[spec.name] >= DOWN_AFTER_FAILURES:
                     say(f"{spec.name} answers again at {spec.health_url}")
-            elif spec.name not in down:
-                down.add(spec.name)
+                failures[spec.name] = 0
+            else:
+                failures[spec.name] += 1
 
 
 def banner(profile: str, var_dir: Path, ports: Ports) -> None:

@@ -81,6 +81,7 @@ def write_config(
     run_dir.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
     here = lambda p: _escape(str(p), "var dir")  # noqa: E731
+    listener_argv = [python, "-m", "bot.supervision", str(log_dir)]
     sections = [
         "[supervisord]\n"
         "nodaemon=true\n"
@@ -97,7 +98,7 @@ def write_config(
         "supervisor.rpcinterface_factory=supervisor.rpcinterface:make_main_rpcinterface\n",
         f"[supervisorctl]\nserverurl=unix://{here(run_dir / 'supervisor.sock')}\n",
         f"[eventlistener:{LISTENER}]\n"
-        f"command={_escape(shlex.join([python, '-m', 'bot.supervision']), 'python')}\n"
+        f"command={_escape(shlex.join(listener_argv), 'python')}\n"
         f"directory={here(Path(__file__).resolve().parent.parent)}\n"
         "events=PROCESS_STATE,PROCESS_LOG\n"
         "buffer_size=1024\n"
@@ -124,8 +125,9 @@ def write_config(
 class ConsoleListener:
     """Supervisor's events as console lines: output with a prefix, state changes in words."""
 
-    def __init__(self, out: TextIO, width: int = 8) -> None:
+    def __init__(self, out: TextIO, width: int = 8, log_dir: str = "logs") -> None:
         self.out = out
+        self.log_dir = log_dir
         self.width = width
         self.partial: dict[str, str] = {}
         self.started_once: set[str] = set()
@@ -149,12 +151,12 @@ class ConsoleListener:
             return
         if event == "PROCESS_STATE_EXITED" and headers.get("expected") == "0":
             self.say(f"{name} stopped unexpectedly; restarting (the other processes keep "
-                     f"running; see logs/{name}.out)")
+                     f"running; see {self.log_dir}/{name}.out)")
         elif event == "PROCESS_STATE_BACKOFF":
             self.say(f"{name} exited while starting; trying again shortly")
         elif event == "PROCESS_STATE_FATAL":
             self.say(f"{name} could not be started after {START_RETRIES} tries; the other "
-                     f"processes keep running; see logs/{name}.out, then "
+                     f"processes keep running; see {self.log_dir}/{name}.out, then "
                      f"`supervisorctl -c var/{CONFIG_NAME} start {name}`")
         elif event == "PROCESS_STATE_RUNNING":
             if name in self.started_once:
@@ -163,11 +165,11 @@ class ConsoleListener:
 
 
 def listen(stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-           console: TextIO = sys.stderr) -> None:
+           console: TextIO = sys.stderr, log_dir: str = "logs") -> None:
     """supervisor's event listener protocol, forever (supervisord stops it)."""
     from supervisor import childutils
 
-    console_listener = ConsoleListener(console)
+    console_listener = ConsoleListener(console, log_dir=log_dir)
     while True:
         headers, payload = childutils.listener.wait(stdin, stdout)
         event = headers.get("eventname", "")
@@ -182,4 +184,4 @@ def listen(stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
 
 
 if __name__ == "__main__":
-    listen()
+    listen(log_dir=sys.argv[1] if len(sys.argv) > 1 else "logs")
