@@ -142,12 +142,46 @@ def test_the_action_call_body_binds_its_conversation() -> None:
     assert bound_conversation() is None
 
 
-def test_the_request_hook_is_installed_on_the_action_server() -> None:
+async def test_the_action_server_binds_each_action_call_to_its_conversation() -> None:
+    """The rasa_sdk app's webhook, driven over ASGI: the action sees its call's conversation."""
+    from sanic import Sanic
     from rasa_sdk.endpoint import create_app
 
-    app = create_app("actions.answers")
+    Sanic.test_mode = True  # several apps named "rasa_sdk" in one test process
+    app = create_app("tests.actions.hook_probe")
     assert install_request_context() is True
-    assert any(getattr(m, "__name__", "") == "_bind" for m in app.request_middleware)
+    app.asgi = True
+    await app._startup()  # what the ASGI lifespan would do
+
+    def call(sender: str, metadata: dict[str, str]) -> dict[str, object]:
+        return {
+            "next_action": "action_probe_bound_conversation",
+            "version": "3.6.2",
+            "domain": {},
+            "tracker": {
+                "sender_id": sender,
+                "slots": {},
+                "latest_message": {"metadata": metadata},
+                "events": [],
+                "paused": False,
+                "followup_action": None,
+                "active_loop": {},
+                "latest_action_name": None,
+            },
+        }
+
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://actions") as http:
+        web = await http.post("/webhook", json=call("web:s1", {"client_key": "browser-1"}))
+        body = zlib.compress(json.dumps(call("telegram:77", {})).encode())
+        telegram = await http.post(
+            "/webhook", content=body, headers={"Content-Encoding": "deflate"}
+        )
+    assert web.json()["responses"][0]["custom"] == {
+        "X-Conversation-Id": "web%3As1",
+        "X-Minwon-Client": "browser-1",
+    }
+    assert telegram.json()["responses"][0]["custom"] == {"X-Conversation-Id": "telegram%3A77"}
 
 
 async def test_a_token_used_from_another_conversation_is_refused(backend: str) -> None:
