@@ -19,6 +19,7 @@ Look-alikes are kept: phone numbers, dates, order numbers (8 digits), business n
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -363,13 +364,45 @@ def redact_for_logs(text: str) -> str:
     """`text` with RRNs, phones, birth dates and 6-7 digit codes masked, for log filters.
 
     Order numbers (8 digits) and business numbers (10 digits) stay: staff trace requests by them.
-    A safety net under the rule that user text is never logged, not a licence to log it.
+    A safety net under the rule that user text is never logged, not a licence to log it. Long
+    records (Rasa's DEBUG tracker dumps) are judged only in windows around their numbers.
     """
-    if sum(1 for c in text if c.isdigit() or c in _SPOKEN) < _LOG_DIGITS_MIN:
-        return text
+    chars = list(text)
+    for start, end in _number_windows(text):
+        for offset, char in enumerate(_redact_window(text[start:end])):
+            if char == MASK_CHAR:
+                chars[start + offset] = MASK_CHAR  # windows may overlap: masks add up
+    return "".join(chars)
+
+
+@functools.lru_cache(maxsize=4096)  # DEBUG logs repeat the same events turn after turn
+def _redact_window(text: str) -> str:
     masked = mask_rrn(text)
     masked = _mask_spans(masked, _phone_spans(text) + _short_number_spans(masked))
     return _SEPARATED_DATE.sub(lambda m: re.sub(r"\d", MASK_CHAR, m.group()), masked)
 
 
-_SPOKEN = frozenset("공영일이삼사오육륙칠팔구")
+_DIGITISH = re.compile(r"[\d공영일이삼사오육륙칠팔구]")
+_WINDOW_GAP = 24  # digits further apart than this are not one number
+_WINDOW_BEFORE = 32  # room for "주민등록번호는" or "뒷자리" before a number
+_WINDOW_AFTER = 8  # room for a copula after it ("...이에요")
+
+
+def _number_windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of `text` holding at least six digit-like characters close together (may overlap)."""
+    clusters: list[list[int]] = []
+    for match in _DIGITISH.finditer(text):
+        at = match.start()
+        if clusters and at - clusters[-1][1] <= _WINDOW_GAP:
+            clusters[-1][1] = at
+            clusters[-1][2] += 1
+        else:
+            clusters.append([at, at, 1])
+    windows: list[tuple[int, int]] = []
+    for first, last, count in clusters:
+        if count < _LOG_DIGITS_MIN:
+            continue
+        windows.append(
+            (max(0, first - _WINDOW_BEFORE), min(len(text), last + 1 + _WINDOW_AFTER)))
+    return windows
+
