@@ -115,3 +115,32 @@ def test_forty_concurrent_bad_logins_do_not_stall_order_creation(
     print(f"order median: baseline {baseline * 1000:.1f} ms, during 40 bad logins "
           f"{storm_median * 1000:.1f} ms over {len(during)} orders")
     assert storm_median <= 6 * baseline + 0.15
+
+
+def test_the_password_is_hashed_with_no_transaction_open(
+    client: TestClient, runtime, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    """While a login hashes, another writer gets the database at once (SQLite: its one lock)."""
+    from sqlalchemy import text
+
+    from app.db import writing
+    from app.services import staff
+
+    seen: list[bool] = []
+    real = staff.verify_password
+
+    def write_elsewhere() -> None:
+        with runtime.sessions() as session, writing(), session.begin():
+            session.execute(text("UPDATE staff_accounts SET display_name = display_name"))
+        seen.append(True)
+
+    def hashing(password: str, stored: str) -> bool:
+        writer = threading.Thread(target=write_elsewhere, daemon=True)
+        writer.start()
+        writer.join(timeout=5)  # held lock: the writer would wait up to 30 s
+        seen.append(not writer.is_alive())
+        return real(password, stored)
+
+    monkeypatch.setattr(staff, "verify_password", hashing)
+    assert bad_login(client).status_code == 401
+    assert seen == [True, True]
