@@ -12,6 +12,7 @@ extractor found it.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,6 +54,8 @@ CONTRACT_ENTITIES = frozenset(
         "method",
     }
 )
+# A tagger's count that is a lone attributive ("두", "세") or counts times ("두 번") is no count.
+_NOT_A_COUNT = re.compile(r"^\s*(?:두|세|네|한|석|넉|서|너)\s*$|번")
 # Entities the statistical tagger may contribute on its own (rules cannot list every name).
 STATISTICAL_FIRST = frozenset({"person_name"})
 
@@ -76,7 +79,9 @@ def _judge(text: str, kind: str, entity: dict[str, Any], today: date) -> str | N
     if kind == "person_name":
         # Stricter than a cued rule-based name: the tagger has no idea of context.
         return judge_statistical_name(text, start, end)
-    if kind == "copies" and is_age(text, end):
+    if kind == "copies" and (is_age(text, end) or _NOT_A_COUNT.search(text[start:end])):
+        # A bare "두" or "세" is a count only as a whole answer, which the rules read; inside a
+        # sentence it is "사람두" (도), "72세", "두 번".
         return None
     if kind == "dong":
         return judge_dong_span(text, start, end)

@@ -61,7 +61,7 @@ _KIOSK = re.compile(
 )
 _COUNTER = re.compile(r"창구")
 _ONLINE = re.compile(
-    r"정부\s*24|정부\s*이십사|gov\s*24|인터넷|온라인|온\s*라인|전자\s*증명|전자\s*문서"
+    r"정부\s*24|정부\s*이십사|gov\s*24|인터넷|온라인|온\s*라인|전자\s*증명서|전자\s*증명|전자\s*문서"
     r"|모바일|pdf|PDF|Pdf|홈\s*페이지|홈피|웹\s*사이트|이메일|메일로"
     r"|컴퓨터(?=로|에서|루)|스마트\s*폰(?=으로|에서|루)"
     r"|(?:핸드폰|휴대폰|휴대\s*전화|폰|앱|어플)(?:으로|로|에서|루)\s*(?:바로\s*)?"
@@ -69,12 +69,17 @@ _ONLINE = re.compile(
 )
 _SEND = r"(?:보내|배달|갖다|가져다|가져\s*다|받|부쳐|부치|와|오|가져와|날라|갖고\s*와)"
 _DELIVERY = re.compile(
-    r"배달|배송|택배|우편(?!\s*번호)|등기로"
+    r"배달|배송(?=\s*(?:해|으로|받|신청|서비스))|택배(?=로|\s*로)|우편(?=으로|로|\s*발송)|등기로"
     r"|집\s*(?:으로|까지|루)\s*(?:좀\s*)?" + _SEND
     + r"|집에\s*(?:좀\s*)?(?:보내|배달|갖다|가져다|부쳐)|댁\s*(?:으로|까지)"
     r"|(?:갖다|가져다|가져\s*다)\s*(?:주|줘|줄|드|달)|갖다줘|갖다주"
     r"|(?:보내|부쳐|가져와|날라)\s*(?:주|줘|줄|달|드)"
 )
+# "치킨 배달", "쿠팡 배송": goods, not a document.
+_GOODS_BEFORE = re.compile(
+    r"(?:음식|치킨|피자|짜장|중국집|우유|신문|꽃|쿠팡|마트|편의점|물건|도시락|반찬|택배|식료품)\s*$"
+)
+_NOT_A_SERVICE_AFTER = re.compile(r"\s*(?:요금|설치|선\b|속도|연결|이\s*안|가\s*안|이\s*느|가\s*느|쇼핑)")
 # "문자 다시 보내 주세요", "인증번호 보내 줘": the code is sent, not a document.
 _NOT_A_DOCUMENT_SENT = re.compile(
     r"(?:문자|번호|인증|코드|메시지|메세지|링크|카톡|알림|사진|팩스)\S*\s*"
@@ -100,9 +105,15 @@ class MethodMatch:
 def _candidates(text: str) -> list[MethodMatch]:
     found: list[MethodMatch] = []
     for pattern, method in ((_KIOSK, KIOSK), (_COUNTER, COUNTER), (_ONLINE, ONLINE)):
-        found += [MethodMatch(m.start(), m.end(), method) for m in pattern.finditer(text)]
+        found += [
+            MethodMatch(m.start(), m.end(), method)
+            for m in pattern.finditer(text)
+            if not (method == ONLINE and _NOT_A_SERVICE_AFTER.match(text, m.end()))
+        ]
     for match in _DELIVERY.finditer(text):
         if _SEND_VERB.match(match.group()) and _NOT_A_DOCUMENT_SENT.search(text[: match.start()]):
+            continue
+        if _GOODS_BEFORE.search(text[: match.start()]):
             continue
         found.append(MethodMatch(match.start(), match.end(), DELIVERY))
     for pattern in (_PLACE_VISIT, _IN_PERSON):

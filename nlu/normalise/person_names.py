@@ -50,6 +50,9 @@ _ENDINGS: tuple[str, ...] = tuple(
             "이고",
             "인데요",
             "인데",
+            # Dialect "인디요" ("배철수인디요"), spoken "인뎁쇼"-like forms stay out.
+            "인디요",
+            "인디",
             "이요",
             "요",
             "이야",

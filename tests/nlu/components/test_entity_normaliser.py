@@ -199,3 +199,22 @@ def test_the_rules_name_the_method_with_every_other_value_of_an_order() -> None:
         ("person_name", "김영희"),
         ("birth_date", "1950-03-02"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "raw"),
+    [
+        ("울 엄마 72세인데 배달 서비스 되나요", "세"),
+        ("다리 다친 사람두 서류 배달 받을 수 있어유?", "두"),
+        ("인증 문자가 두 번 와서 헷갈려요", "두 번"),
+    ],
+)
+def test_a_diet_count_without_a_counter_inside_a_sentence_is_dropped(text: str, raw: str) -> None:
+    merged = merge_entities(text, [_diet(text, "copies", raw)], TODAY, OURS)
+    assert _values(merged, "copies") == []
+
+
+def test_a_diet_count_with_a_counter_is_kept() -> None:
+    text = "그 서류 스물세 장 필요해요"
+    merged = merge_entities(text, [_diet(text, "copies", "스물세 장")], TODAY, OURS)
+    assert _values(merged, "copies") == ["23"]
