@@ -1,4 +1,11 @@
-"""The trained model understands held-out Korean requests: intents and entity values >= 95 %."""
+"""The trained model understands Korean requests it was not trained on.
+
+Two sets (scripts/evaluate_nlu.py): the development set (tests/nlu/eval/, readable, tuned against)
+and the held-out set (tests/nlu/heldout/utterances.yml, written by a separate author; only
+aggregate figures of it are ever shown). The held-out bar is the issue's: intent accuracy >= 0.97
+and no writing style below 0.93. A missing held-out set is a failure, not a skip: CI must not pass
+without the honest measurement.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +14,81 @@ from typing import Any
 
 import pytest
 
-from scripts.evaluate_nlu import load_eval_set, parse_all, score
+from scripts.evaluate_nlu import (
+    DEV_FILE,
+    HELDOUT_FILE,
+    aggregates,
+    load_eval_set,
+    parse_all,
+    score,
+)
 
-MIN_INTENT_ACCURACY = 0.95
-MIN_ENTITY_VALUE_ACCURACY = 0.95
+MIN_DEV_INTENT_ACCURACY = 0.95
+MIN_DEV_ENTITY_VALUE_ACCURACY = 0.95
+MIN_DEV_STYLE_ACCURACY = 0.85
+MIN_HELDOUT_INTENT_ACCURACY = 0.97
+MIN_HELDOUT_STYLE_ACCURACY = 0.93
 
 
 @pytest.fixture(scope="module")
-def report(rasa_model: Path) -> dict[str, Any]:
-    cases = load_eval_set()
+def dev_report(rasa_model: Path) -> dict[str, Any]:
+    cases = load_eval_set(DEV_FILE)
     parses, _ = parse_all(rasa_model, [c["text"] for c in cases])
     return score(cases, parses)
 
 
-def test_intent_accuracy_on_the_held_out_set(report: dict[str, Any]) -> None:
-    errors = [f"{e['gold']} -> {e['predicted']}: {e['text']}" for e in report["intent_errors"]]
-    assert report["intent_accuracy"] >= MIN_INTENT_ACCURACY, "\n".join(errors)
+def _heldout_aggregates(model: Path) -> dict[str, Any]:
+    """Figures of the held-out set only; nothing that could show one of its sentences."""
+    try:
+        cases = load_eval_set(HELDOUT_FILE)
+        parses, _ = parse_all(model, [c["text"] for c in cases])
+        return aggregates(score(cases, parses))
+    except Exception as error:  # a traceback with locals would print the sentences
+        raise RuntimeError(f"scoring the held-out set failed: {type(error).__name__}") from None
 
 
-def test_entity_value_accuracy_on_the_held_out_set(report: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def heldout_report(rasa_model: Path) -> dict[str, Any]:
+    if not HELDOUT_FILE.exists():
+        pytest.fail(
+            f"the held-out set {HELDOUT_FILE} does not exist yet: the NLU cannot be shown to meet "
+            "the bar on text it never saw (issue 10 asks a separate author to write it)",
+            pytrace=False,
+        )
+    return _heldout_aggregates(rasa_model)
+
+
+def test_intent_accuracy_on_the_development_set(dev_report: dict[str, Any]) -> None:
+    errors = [f"{e['gold']} -> {e['predicted']}: {e['text']}" for e in dev_report["intent_errors"]]
+    assert dev_report["intent_accuracy"] >= MIN_DEV_INTENT_ACCURACY, "\n".join(errors)
+
+
+def test_entity_value_accuracy_on_the_development_set(dev_report: dict[str, Any]) -> None:
     errors = [f"{e['entity']} expected={e['expected']} got={e['got']}: {e['text']}"
-              for e in report["entity_errors"]]
-    assert report["entity_value_accuracy"] >= MIN_ENTITY_VALUE_ACCURACY, "\n".join(errors)
+              for e in dev_report["entity_errors"]]
+    assert dev_report["entity_value_accuracy"] >= MIN_DEV_ENTITY_VALUE_ACCURACY, "\n".join(errors)
 
 
-def test_every_writing_style_is_understood(report: dict[str, Any]) -> None:
-    weak = {s: v for s, v in report["per_style"].items() if v["intent_accuracy"] < 0.85}
+def test_every_writing_style_of_the_development_set_is_understood(
+    dev_report: dict[str, Any],
+) -> None:
+    weak = {s: v for s, v in dev_report["per_style"].items()
+            if v["intent_accuracy"] < MIN_DEV_STYLE_ACCURACY}
     assert not weak, weak
+
+
+def test_intent_accuracy_on_the_held_out_set(heldout_report: dict[str, Any]) -> None:
+    accuracy = heldout_report["intent_accuracy"]
+    per_intent = {k: v["accuracy"] for k, v in heldout_report["per_intent"].items()}
+    assert accuracy >= MIN_HELDOUT_INTENT_ACCURACY, (
+        f"held-out intent accuracy {accuracy:.3f} < {MIN_HELDOUT_INTENT_ACCURACY}; "
+        f"per intent {per_intent}"
+    )
+
+
+def test_no_writing_style_of_the_held_out_set_falls_below_the_bar(
+    heldout_report: dict[str, Any],
+) -> None:
+    weak = {s: v["intent_accuracy"] for s, v in heldout_report["per_style"].items()
+            if v["intent_accuracy"] < MIN_HELDOUT_STYLE_ACCURACY}
+    assert not weak, f"styles below {MIN_HELDOUT_STYLE_ACCURACY} on the held-out set: {weak}"
