@@ -142,12 +142,14 @@ def test_the_action_call_body_binds_its_conversation() -> None:
     assert bound_conversation() is None
 
 
-async def test_the_action_server_binds_each_action_call_to_its_conversation() -> None:
+async def test_the_action_server_binds_each_action_call_to_its_conversation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The rasa_sdk app's webhook, driven over ASGI: the action sees its call's conversation."""
-    from sanic import Sanic
     from rasa_sdk.endpoint import create_app
+    from sanic import Sanic
 
-    Sanic.test_mode = True  # several apps named "rasa_sdk" in one test process
+    monkeypatch.setattr(Sanic, "test_mode", True)  # apps named "rasa_sdk" may exist already
     app = create_app("tests.actions.hook_probe")
     assert install_request_context() is True
     app.asgi = True
