@@ -14,11 +14,12 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from actions.answer_reading import bare_count, yes_or_no
 from actions.backend_client import (
     BackendRefused,
     BackendUnavailable,
@@ -32,9 +33,11 @@ from actions.identity import IdentitySlots, clear_identity, identity_steps, send
 from actions.lexicon import get_lexicon
 from actions.pii_notice import warn_if_rrn
 from actions.problems import utter_problem
+from actions.questions import MAX_COPIES, offered_options
 from actions.request_reset import reset_request
 from actions.speech import say
 from actions.tracker_facts import (
+    entity_values,
     has_entity,
     has_valid_identity,
     latest_intent,
@@ -47,7 +50,6 @@ from actions.tracker_facts import (
 logger = logging.getLogger(__name__)
 
 METHODS = ("kiosk", "counter", "online", "delivery")
-MAX_COPIES = 10  # the backend enforces its own limit too (copies_out_of_range)
 
 
 def _changed(tracker: Tracker, slot: str, value: Any) -> bool:
@@ -195,6 +197,74 @@ class ValidateCertificateForm(IdentitySlots, StepwiseFormValidation):
             return {}
         return {"method": method}
 
+    async def extract_document(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Several documents in one message: the first now, the others queued, none dropped.
+
+        "two copies of one and one of the other" pairs counts and documents; one count ("one each")
+        goes with every document.
+        """
+        documents = list(dict.fromkeys(entity_values(tracker, "document")))
+        if len(documents) < 2 or not is_answer_turn(tracker):
+            return {}
+        counts = entity_values(tracker, "copies")
+        paired = len(counts) == len(documents)
+        queue = [
+            {
+                "document": document,
+                "copies": str(counts[i]) if paired else (str(counts[0]) if counts else None),
+            }
+            for i, document in enumerate(documents)
+        ]
+        district = await get_district()
+        say(
+            dispatcher,
+            tracker,
+            "utter_documents_queued",
+            first_document=district.name_of(documents[0]),
+            other_documents=district.names_of(documents[1:]),
+        )
+        first = queue.pop(0)
+        result: dict[str, Any] = {"document": first["document"], "queued_documents": queue}
+        if first["copies"] is not None:
+            result["copies"] = first["copies"]
+        return result
+
+    async def extract_copies(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A bare count (a native count word alone, "2") answers "how many copies?"."""
+        if tracker.get_slot(REQUESTED_SLOT) != "copies" or has_entity(tracker, "copies"):
+            return {}
+        if not is_answer_turn(tracker):
+            return {}
+        count = bare_count(latest_text(tracker))
+        return {} if count is None else {"copies": str(count)}
+
+    async def extract_order_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A yes or no in any register, whatever the classifier called it."""
+        if tracker.get_slot(REQUESTED_SLOT) != "order_confirmed":
+            return {}
+        if latest_intent(tracker) in {"affirm", "deny"} or not is_answer_turn(tracker):
+            return {}
+        answer = yes_or_no(latest_text(tracker))
+        return {} if answer is None else {"order_confirmed": answer}
+
+    async def on_followup(self, tracker: Tracker) -> dict[str, Any]:
+        """The next queued document, right after the previous one was ordered."""
+        queue = list(tracker.get_slot("queued_documents") or [])
+        if not queue:
+            return {}
+        head = queue.pop(0)
+        return {
+            "document": head["document"],
+            "copies": head.get("copies"),
+            "queued_documents": queue or None,
+        }
+
     async def validate_document(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -301,6 +371,8 @@ class ActionAskOrderConfirmed(Action):
             slots_set_since_user(tracker) & {"document", "copies", "method"}
         ):
             return []  # the change prompt was just said; wait for the change or a yes
+        if await offered_options(dispatcher, tracker, "order_confirmed"):
+            return []
         district = await get_district()
         document = tracker.get_slot("document")
         method = tracker.get_slot("method")
@@ -360,4 +432,25 @@ class ActionSubmitCertificate(Action):
                 delivery_address_masked=order.get("delivery_address_masked")
                 or tracker.get_slot("delivery_address_masked"),
             )
-        return reset_request()
+        events = reset_request()
+        if order:
+            # "Cancel, please" or "the one I just ordered" right after this means this order.
+            events.append(SlotSet("last_order_id", str(order["order_id"])))
+        queue = tracker.get_slot("queued_documents") or []
+        if order and queue:
+            # The next document of the same request: same way of receipt, identity kept.
+            district = await get_district()
+            say(
+                dispatcher,
+                tracker,
+                "utter_next_queued_document",
+                document_name=district.name_of(queue[0]["document"]),
+            )
+            events += [
+                SlotSet("queued_documents", queue),
+                SlotSet("method", tracker.get_slot("method")),
+                SlotSet("delivery_checked", tracker.get_slot("delivery_checked")),
+                SlotSet("delivery_address_masked", tracker.get_slot("delivery_address_masked")),
+                FollowupAction("certificate_form"),
+            ]
+        return events

@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Final
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answer_reading import is_cancel_wish
 from actions.pii_notice import warn_if_rrn
 from actions.request_reset import reset_request
 from actions.speech import say
-from actions.tracker_facts import consecutive_fallbacks
+from actions.tracker_facts import consecutive_fallbacks, has_entity, latest_text
+
+# Values that belong to a certificate request: an opener that names one starts it.
+_REQUEST_ENTITIES: Final = ("document", "method")
 
 # Two misunderstandings in a row and a person is offered (issue 4).
 FALLBACKS_BEFORE_HANDOFF: Final = 2
@@ -55,7 +59,13 @@ class ActionDefaultFallback(Action):
 
 
 class ActionHandleStrayInform(Action):
-    """A value, a yes or a no when nothing was asked: warn about an RRN or ask what is needed."""
+    """A value, a yes or a no when nothing was asked.
+
+    An opener that names a document or a way of receipt (name, document, copies and the kiosk
+    in one message)
+    is a request: the certificate form starts with everything the message said. Otherwise:
+    warn about an RRN or ask what is needed.
+    """
 
     def name(self) -> str:
         return "action_handle_stray_inform"
@@ -64,12 +74,19 @@ class ActionHandleStrayInform(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         warned = warn_if_rrn(dispatcher, tracker)
+        events: list[EventType] = [SlotSet(k, v) for k, v in warned.items()]
+        if any(has_entity(tracker, entity) for entity in _REQUEST_ENTITIES):
+            return [*events, FollowupAction("certificate_form")]
         say(dispatcher, tracker, "utter_what_else")
-        return [SlotSet(k, v) for k, v in warned.items()]
+        return events
 
 
 class ActionStopRequest(Action):
-    """Leaves the request (the rule has already ended the form) and forgets its answers."""
+    """ "Stop" or "cancel" with no request going on.
+
+    Right after an order, "cancel, please" means that order: the lookup form asks to confirm.
+    Otherwise there is nothing to stop, and the resident is told so.
+    """
 
     def name(self) -> str:
         return "action_stop_request"
@@ -77,7 +94,15 @@ class ActionStopRequest(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        say(dispatcher, tracker, "utter_request_stopped")
+        last_order = tracker.get_slot("last_order_id")
+        if last_order and is_cancel_wish(latest_text(tracker)):
+            return [
+                *reset_request(),
+                SlotSet("lookup_purpose", "cancel"),
+                SlotSet("order_id", str(last_order)),
+                FollowupAction("lookup_form"),
+            ]
+        say(dispatcher, tracker, "utter_nothing_in_progress")
         return reset_request()
 
 

@@ -18,15 +18,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from actions.answer_reading import bare_digits, is_sms_missing
 from actions.backend_client import BackendRefused, get_client
 from actions.form_engine import invalid, is_answer_turn, pending, valid
 from actions.lexicon import get_lexicon
 from actions.problems import utter_problem
+from actions.questions import ask_or_offer
 from actions.speech import say
 from actions.tracker_facts import (
     digits_in_text,
     has_entity,
     has_valid_identity,
+    latest_intent,
     latest_text,
     previous_slot_value,
 )
@@ -90,8 +93,34 @@ def name_from_text(text: str) -> str | None:
     return cleaned if _NAME.fullmatch(cleaned) else None
 
 
+def _detail_changed(tracker: Tracker, slot: str, value: str) -> dict[str, Any]:
+    """A corrected name, birth date or phone needs a new code: forget the challenge."""
+    before = previous_slot_value(tracker, slot)
+    if before not in (None, value) and tracker.get_slot("challenge_id"):
+        return {"challenge_id": None, "otp_code": None}
+    return {}
+
+
 class IdentitySlots:
     """Extraction and validation of the identity slots, mixed into a form validation action."""
+
+    async def before_extraction(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, open_slot: str | None
+    ) -> dict[str, Any] | None:
+        """ "The SMS did not come": say why it may not, and send a new code (within the limits).
+
+        The backend answers the same whether or not the details matched its registry, so the
+        resident is told to check them, never whether they matched.
+        """
+        if open_slot != "otp_code" or not tracker.get_slot("challenge_id"):
+            return None
+        text = latest_text(tracker)
+        missing = is_sms_missing(text) or latest_intent(tracker) == "otp_not_received"
+        if not missing or has_entity(tracker, "otp_code") or bare_digits(text):
+            return None
+        say(dispatcher, tracker, "utter_code_not_received")
+        tracker.slots.update({"challenge_id": None, "otp_code": None})
+        return {"challenge_id": None, "otp_code": None}
 
     async def extract_person_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -123,7 +152,7 @@ class IdentitySlots:
             return {}
         if not is_answer_turn(tracker):
             return {}
-        digits = digits_in_text(tracker)
+        digits = bare_digits(latest_text(tracker)) or ""
         return {"otp_code": digits} if _OTP.fullmatch(digits) else {}
 
     async def validate_person_name(
@@ -133,13 +162,18 @@ class IdentitySlots:
         name = str(value or "").strip()
         if not 2 <= len(name) <= 20 or any(c.isdigit() for c in name):
             return invalid(dispatcher, tracker, "person_name", "utter_invalid_person_name")
-        return valid(tracker, "person_name", name)
+        return {
+            **valid(tracker, "person_name", name),
+            **_detail_changed(tracker, "person_name", name),
+        }
 
     async def validate_birth_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Accept an ISO date in the past; six digits typed for the code stay the code."""
-        if tracker.get_slot(REQUESTED_SLOT) == "otp_code":
+        if tracker.get_slot(REQUESTED_SLOT) == "otp_code" and (
+            tracker.get_slot("otp_code") or bare_digits(latest_text(tracker))
+        ):
             # The NLU read the SMS code as YYMMDD; extract_otp_code already took the digits.
             return {"birth_date": previous_slot_value(tracker, "birth_date")}
         try:
@@ -148,7 +182,8 @@ class IdentitySlots:
             return invalid(dispatcher, tracker, "birth_date", "utter_invalid_birth_date")
         if born.year < 1900 or born > _today():
             return invalid(dispatcher, tracker, "birth_date", "utter_invalid_birth_date")
-        return valid(tracker, "birth_date", born.isoformat())
+        iso = born.isoformat()
+        return {**valid(tracker, "birth_date", iso), **_detail_changed(tracker, "birth_date", iso)}
 
     async def validate_phone_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -159,7 +194,7 @@ class IdentitySlots:
             return invalid(dispatcher, tracker, "phone_number", "utter_invalid_phone_number")
         result = valid(tracker, "phone_number", digits)
         if previous_slot_value(tracker, "phone_number") not in (None, digits):
-            result["challenge_id"] = None
+            result.update({"challenge_id": None, "otp_code": None})
         return result
 
     async def validate_otp_code(
@@ -253,8 +288,16 @@ class ActionAskOtpCode(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         recent = _since_this_form_run(tracker)
+        # "Not an answer" says nothing about the code; anything else said (a wrong code, a
+        # locked challenge) already tells the resident what to do.
+        spoken = [
+            e
+            for e in recent
+            if e.get("event") == "bot"
+            and (e.get("metadata") or {}).get("utter_action") != "utter_not_an_answer"
+        ]
         if any(e.get("event") == "slot" and e.get("name") == "challenge_id" for e in recent):
             say(dispatcher, tracker, "utter_ask_otp_code")
-        elif not any(e.get("event") == "bot" for e in recent):
-            say(dispatcher, tracker, "utter_ask_otp_code_again")
+        elif not spoken:
+            await ask_or_offer(dispatcher, tracker, "otp_code", "utter_ask_otp_code_again")
         return []

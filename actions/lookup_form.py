@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from actions.answer_reading import is_order_number_unknown, yes_or_no
 from actions.backend_client import BackendRefused, get_client
 from actions.district import get_district
 from actions.form_engine import Step, StepwiseFormValidation, invalid, is_answer_turn, valid
@@ -24,9 +25,16 @@ from actions.identity import IdentitySlots, clear_identity, identity_steps, send
 from actions.lexicon import get_lexicon
 from actions.pii_notice import warn_if_rrn
 from actions.problems import utter_problem
+from actions.questions import offered_options
 from actions.request_reset import reset_request
 from actions.speech import say
-from actions.tracker_facts import digits_in_text, has_entity, has_valid_identity, latest_text
+from actions.tracker_facts import (
+    digits_in_text,
+    has_entity,
+    has_valid_identity,
+    latest_intent,
+    latest_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +50,16 @@ def _purpose(tracker: Tracker) -> str:
 
 def _needs_identity(tracker: Tracker) -> bool:
     return _purpose(tracker) == "cancel" or tracker.get_slot("order_id") == LATEST
+
+
+async def use_last_placed_order(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> dict[str, Any]:
+    """Right after an order in this conversation, a status or cancel without a number is it."""
+    last = tracker.get_slot("last_order_id")
+    if tracker.get_slot("order_id") is None and last and not has_entity(tracker, "order_id"):
+        return {"order_id": str(last)}
+    return {}
 
 
 async def use_latest_when_identified(
@@ -136,6 +154,7 @@ class ValidateLookupForm(IdentitySlots, StepwiseFormValidation):
 
     def automatic_steps(self) -> list[Step]:
         return [
+            use_last_placed_order,
             use_latest_when_identified,
             send_code,
             verify_code,
@@ -151,14 +170,30 @@ class ValidateLookupForm(IdentitySlots, StepwiseFormValidation):
         """Read eight digits, or "the last one", when asked for the order number."""
         if tracker.get_slot(REQUESTED_SLOT) != "order_id" or has_entity(tracker, "order_id"):
             return {}
+        text = latest_text(tracker)
+        if is_order_number_unknown(text) and latest_intent(tracker) != "human_handoff":
+            # "I don't know", "I can't remember" (even said as a question): find it after
+            # identity, as the question offers.
+            return {"order_id": LATEST}
         if not is_answer_turn(tracker):
             return {}
         digits = digits_in_text(tracker)
         if _ORDER_ID.fullmatch(digits):
             return {"order_id": digits}
-        if get_lexicon().is_latest_order(latest_text(tracker)):
+        if get_lexicon().is_latest_order(text):
             return {"order_id": LATEST}
         return {}
+
+    async def extract_cancel_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A yes or no in any register, whatever the classifier called it."""
+        if tracker.get_slot(REQUESTED_SLOT) != "cancel_confirmed":
+            return {}
+        if latest_intent(tracker) in {"affirm", "deny"} or not is_answer_turn(tracker):
+            return {}
+        answer = yes_or_no(latest_text(tracker))
+        return {} if answer is None else {"cancel_confirmed": answer}
 
     async def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -190,6 +225,8 @@ class ActionAskCancelConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if await offered_options(dispatcher, tracker, "cancel_confirmed"):
+            return []
         district = await get_district()
         order = tracker.get_slot("lookup_order") or {}
         say(

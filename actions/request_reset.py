@@ -1,4 +1,8 @@
-"""Which slots a finished, stopped or handed-over request leaves behind: only the identity token."""
+"""Which slots a finished, stopped or handed-over request leaves behind.
+
+Only the identity token and the number of the order placed last ("cancel, please" right after an
+order means that order) outlive a request.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +40,8 @@ REQUEST_SLOTS: Final = (
     "backend_pending",
     "backend_problem",
     "retry_counts",
+    "stop_confirmed",
+    "queued_documents",
 )
 
 

@@ -29,6 +29,17 @@ def latest_entity(tracker: Tracker, entity: str) -> Any:
     return next(tracker.get_latest_entity_values(entity), None)
 
 
+def entity_values(tracker: Tracker, entity: str) -> list[Any]:
+    """Return every value of `entity` in the latest user message, in the order they were said."""
+    found = [
+        e
+        for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") == entity and e.get("value") is not None
+    ]
+    found.sort(key=lambda e: int(e.get("start") or 0))
+    return [e["value"] for e in found]
+
+
 def has_entity(tracker: Tracker, entity: str) -> bool:
     """Return whether the latest user message carries `entity`."""
     return latest_entity(tracker, entity) is not None

@@ -62,14 +62,18 @@ async def test_free_text_answers_the_way_of_getting_it(
 
 
 async def test_question_in_the_middle_is_not_read_as_an_answer(backend: str) -> None:
-    slots, _, _ = await run_turn(
+    dispatcher = CollectingDispatcher()
+    tracker = form_turn(
+        FORM,
         before={"document": "resident_copy", "copies": "1", "requested_slot": "method"},
         intent="ask_kiosk",
         text="발급기 어디 있어요?",
         candidates={},
     )
-    # Nothing but the next question: Rasa then rejects the form and a rule answers.
-    assert slots == {"requested_slot": "method"}
+    events = await ValidateCertificateForm().run(dispatcher, tracker, DOMAIN)
+    # The form hands the turn to the rules (one answers), counting it as unanswered.
+    assert events[-1]["event"] == "action_execution_rejected"
+    assert slots_of(events) == {"retry_counts": {"method": 1}}
 
 
 async def test_seal_certificate_cannot_be_had_online(backend: str) -> None:
@@ -83,14 +87,16 @@ async def test_seal_certificate_cannot_be_had_online(backend: str) -> None:
     assert slots["requested_slot"] == "method"
 
 
-async def test_three_wrong_counts_offer_a_person(backend: str) -> None:
+async def test_three_wrong_counts_hand_over_to_a_person(backend: str) -> None:
     before: dict[str, Any] = {"document": "resident_copy", "requested_slot": "copies"}
     said_all = []
     for _ in range(3):
         slots, said, _ = await run_turn(before=before, intent="inform", entities={"copies": "50"})
         said_all += said
         before = {**before, "retry_counts": slots["retry_counts"]}
-    assert said_all == ["utter_invalid_copies", "utter_invalid_copies", "utter_too_many_retries"]
+    # The second time the ask action says what is accepted instead of the question.
+    assert said_all == ["utter_invalid_copies", "utter_handing_over"]
+    assert slots["requested_slot"] is None
 
 
 async def test_a_changed_count_after_the_summary_is_confirmed_again(backend: str) -> None:

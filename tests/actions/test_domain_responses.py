@@ -33,6 +33,7 @@ def names_in_actions() -> set[str]:
     # f"utter_order_placed_{method}" and the plain questions' f"utter_ask_{self.slot}"
     found |= {f"utter_order_placed_{m}" for m in ("kiosk", "counter", "online", "delivery")}
     found |= {f"utter_ask_{cls.slot}" for cls in AskFromCatalog.__subclasses__()}
+    found.discard("utter_action")  # the message key that names a response, not a response
     return found
 
 

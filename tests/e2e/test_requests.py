@@ -188,9 +188,10 @@ def test_a_question_in_the_middle_is_answered_and_the_request_goes_on(resident: 
     assert "어떻게 받으시겠어요" in answer  # the form asks its question again
 
 
-def test_stop_leaves_the_request(resident: Resident) -> None:
+def test_stop_leaves_the_request_after_confirming(resident: Resident) -> None:
     resident.say("등본 떼 주세요")
-    assert "멈췄어요" in resident.say("그만할래요"), resident.story()
+    assert "그만할까요" in resident.say("그만할래요"), resident.story()
+    assert "멈췄어요" in resident.press(YES), resident.story()
 
 
 def test_a_person_is_reached_and_the_bot_then_stays_silent(resident: Resident) -> None:
