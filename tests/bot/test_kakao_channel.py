@@ -436,3 +436,21 @@ async def test_a_push_to_an_id_outside_the_kakao_namespace_is_not_delivered(
         )
         r = await post(base, load_payload("kakao", "skill_text.json"))
     assert texts_of(r.json()) == ["echo:주민등록등본 한 통 떼고 싶어요"]
+
+
+async def test_action_server_down_is_said_instead_of_received() -> None:
+    from bot.turn_guard import TurnGuard, shared_texts
+
+    async def down(_: Any) -> bool:
+        return False
+
+    async def silent(message: UserMessage) -> None:  # what Rasa does when an action fails
+        return None
+
+    channel = KakaoInput(turns=TurnGuard(is_action_server_up=down))
+    async with serve_sanic([(channel.blueprint(silent), "/webhooks/kakao")]) as base:
+        r = await post(base, load_payload("kakao", "skill_text.json"))
+    assert r.status_code == 200
+    assert skill_response_problems(r.json()) == []
+    assert texts_of(r.json()) == [shared_texts().get("action_server_down")]
+    assert WORDS["received"] not in texts_of(r.json())
