@@ -110,10 +110,11 @@ class Resident:
 
 
 def backend_order(backend_url: str, order_id: str) -> dict[str, Any]:
-    """The order as the backend has it (public view, service token)."""
+    """The order as the backend has it (public view, service token; a look-up names the
+    conversation that asks, here the test's own)."""
     response = httpx.get(
         f"{backend_url}/api/v1/orders/{order_id}",
-        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+        headers={"Authorization": f"Bearer {SERVICE_TOKEN}", "X-Conversation-Id": "e2e-check"},
         timeout=10,
     )
     response.raise_for_status()

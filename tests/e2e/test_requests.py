@@ -94,18 +94,50 @@ def test_a_refused_delivery_offers_the_other_ways(resident: Resident, backend_ur
     assert backend_order(backend_url, order_number_in(done))["method"] == "online"
 
 
+BUSINESS_CONTACTS = {"1234567890": "01077770001", "9876543210": "01077770002"}
+
+
+_business_tokens: dict[tuple[str, str], str] = {}
+
+
 def quota(backend_url: str, business_number: str) -> dict:
+    """The business's quota as the backend has it. The quota needs a business proof: the test
+    proves the business once, in a conversation of its own, with the code its contact received."""
+    service = {"Authorization": f"Bearer {SERVICE_TOKEN}", "X-Conversation-Id": "e2e-quota"}
+    key = (backend_url, business_number)
+    if key not in _business_tokens:
+        started = httpx.post(
+            f"{backend_url}/api/v1/bulk/challenges",
+            headers=service,
+            json={"conversation_id": "e2e-quota", "business_number": business_number},
+            timeout=10,
+        ).json()
+        code = Resident("", backend_url).sms_code(BUSINESS_CONTACTS[business_number])
+        _business_tokens[key] = httpx.post(
+            f"{backend_url}/api/v1/bulk/challenges/{started['challenge_id']}/verify",
+            headers=service,
+            json={"conversation_id": "e2e-quota", "code": code},
+            timeout=10,
+        ).json()["business_token"]
     return httpx.get(
         f"{backend_url}/api/v1/bulk/businesses/{business_number}/quota",
-        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+        headers={**service, "X-Business-Token": _business_tokens[key]},
         timeout=10,
     ).json()
+
+
+def prove_business(resident: Resident, business_number: str) -> str:
+    """Type the code the business's registered contact received; return the bot's reply."""
+    return resident.say(resident.sms_code(BUSINESS_CONTACTS[business_number]))
 
 
 def test_a_bulk_reservation_within_the_quota(resident: Resident, backend_url: str) -> None:
     before = quota(backend_url, "1234567890")["remaining_today"]
     resident.say("대량발급 창구 예약하고 싶습니다")
-    said = resident.say("사업자번호는 123-45-67890입니다")
+    sent = resident.say("사업자번호는 123-45-67890입니다")
+    assert "등록된 담당자 휴대폰" in sent and "인증번호" in sent, resident.story()
+    assert "남았어요" not in sent  # nothing about the business before its proof
+    said = prove_business(resident, "1234567890")
     assert f"{before}통 남았어요" in said, resident.story()
     resident.press('/inform{"document":"resident_abstract"}')
     confirm = resident.say("30건이요")
@@ -119,6 +151,7 @@ def test_a_bulk_reservation_over_the_quota_is_refused(resident: Resident, backen
     left = quota(backend_url, "9876543210")["remaining_today"]
     resident.say("대량 발급 예약할게요")
     resident.say("사업자번호 9876543210이요")
+    prove_business(resident, "9876543210")
     resident.press('/inform{"document":"resident_copy"}')
     refused = resident.press('/inform{"copies":"%d"}' % (left + 5))  # noqa: UP031
     assert f"{left}통" in refused, resident.story()
