@@ -349,7 +349,13 @@ class ValidateCertificateForm(IdentitySlots, StepwiseFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A yes fixes the order key to this message; a bare no asks what to change."""
-        changed_now = slots_set_since_user(tracker) & {"document", "copies", "method"}
+        # A value repeated with the yes ("yes, by delivery") changes nothing; a new one must be
+        # confirmed again.
+        changed_now = {
+            slot
+            for slot in slots_set_since_user(tracker) & {"document", "copies", "method"}
+            if tracker.get_slot(slot) != previous_slot_value(tracker, slot)
+        }
         if value is True and not changed_now:
             key = idempotency_key(tracker.sender_id, message_id(tracker), "order")
             return {"order_confirmed": True, "order_idempotency_key": key}

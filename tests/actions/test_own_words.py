@@ -522,3 +522,14 @@ async def test_a_corrected_birth_date_resends_the_code(backend: str) -> None:
         before={**state, **fixed}, intent="inform", entities={"otp_code": code}, sender_id=sender
     )
     assert "utter_identity_confirmed" in said
+
+
+async def test_a_yes_that_repeats_the_way_of_receipt_still_confirms(backend: str) -> None:
+    # "네 맞아요 배달해 주세요" may classify as request_delivery, which sets method again.
+    _, slots, _ = await certificate(
+        before={**REQUEST, "method": "delivery", "requested_slot": "order_confirmed"},
+        intent="request_delivery",
+        text="네 맞아요 배달해 주세요",
+        candidates={"method": "delivery"},
+    )
+    assert slots["order_confirmed"] is True
