@@ -111,7 +111,7 @@ def install_request_context() -> bool:
         from sanic import Sanic
 
         app = Sanic.get_app("rasa_sdk")
-    except Exception:  # noqa: BLE001 - no action server app in this process
+    except Exception:  # no action server app in this process (or no Sanic at all)
         return False
 
     async def _bind(request: Any) -> None:

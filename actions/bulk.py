@@ -1,4 +1,4 @@
-"""Bulk issuance for businesses: business number, proof, today's quota, document, count, reservation.
+"""Bulk issuance for businesses: business number, proof, quota, document, count, reservation.
 
 A business proves itself before it sees its quota or reserves: the backend texts a code to the
 business's registered contact phone (utter_business_code_sent says so), or the
@@ -16,12 +16,10 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
-
-from rasa_sdk.events import SlotSet
 from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
 
 from actions.backend_client import (
     BackendRefused,
@@ -137,7 +135,8 @@ async def confirm_business(dispatcher: CollectingDispatcher, tracker: Tracker) -
             return {"business_code": None}
         utter_problem(dispatcher, tracker, e)
         if is_rate_limited(e):
-            return {"business_code": None, "bulk_reservation": {"status": "refused", "code": e.code}}
+            refused = {"status": "refused", "code": e.code}
+            return {"business_code": None, "bulk_reservation": refused}
         if e.code in {"otp_expired", "challenge_not_found"}:
             return {"business_code": None, "business_challenge": None}  # a new code is sent
         if e.code == "otp_locked":

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 MESSAGES: dict[str, str] = {
     "sms_otp": "[중구청 민원] 인증번호는 {code}이에요. 3분 안에 입력해 주세요.",
-    "sms_business_otp": "[중구청 민원] 대량 발급 예약 인증번호는 {code}이에요. 3분 안에 입력해 주세요.",
+    "sms_business_otp": (
+        "[중구청 민원] 대량 발급 예약 인증번호는 {code}이에요. 3분 안에 입력해 주세요."
+    ),
     "pickup_counter": "{dong} 주민센터",
     "pickup_kiosk": "가까운 무인민원 발급 ZONE (24시간)",
     "pickup_bulk": "{office} 대량 발급 전담창구",

@@ -189,7 +189,8 @@ async def test_a_proven_reservation_is_made_once_with_an_eight_digit_number(
     )
     reservation = slots["bulk_reservation"]
     assert reservation["count"] == 3
-    assert len(reservation["reservation_id"]) == 8 and reservation["reservation_id"].isdigit()
+    assert len(reservation["reservation_id"]) == 8
+    assert reservation["reservation_id"].isdigit()
     assert slots["requested_slot"] is None
     again, _, _ = await run_turn(
         before=state,

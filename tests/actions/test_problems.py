@@ -59,7 +59,7 @@ def _said(problem: BackendRefused) -> list[str]:
 async def test_the_sixth_code_for_one_conversation_is_refused_politely(backend: str) -> None:
     conversation = f"telegram:{uuid.uuid4().hex[:8]}"
     bind_conversation(conversation)
-    for i in range(5):
+    for _ in range(5):
         await _challenge(conversation, f"0108{uuid.uuid4().int % 10**7:07d}")
     with pytest.raises(BackendRefused) as refused:
         await _challenge(conversation, "01080000000")

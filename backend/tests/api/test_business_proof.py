@@ -140,7 +140,8 @@ def test_the_business_code_expires_and_locks_like_the_identity_code(
     assert verify(second, "y", last_code(client, BUSINESS_CONTACTS[NO_MOU])) == (400, "otp_expired")
     with runtime.sessions() as s:
         stored = s.get(IdentityChallenge, second)
-        assert stored is not None and stored.purpose == "business"
+        assert stored is not None
+        assert stored.purpose == "business"
         assert last_code(client, BUSINESS_CONTACTS[NO_MOU]) not in stored.code_hash
 
 
@@ -154,7 +155,8 @@ def test_a_staff_issued_token_is_exchanged_once_for_a_conversation(
     )
     assert issued.status_code == 201
     token = issued.json()["reservation_token"]
-    assert len(token) == 11 and token[5] == "-"
+    assert len(token) == 11
+    assert token[5] == "-"
     exchange = f"{BULK}/tokens/exchange"
     first = client.post(
         exchange,
@@ -164,7 +166,8 @@ def test_a_staff_issued_token_is_exchanged_once_for_a_conversation(
     assert first.status_code == 200, first.text
     assert first.json()["quota"]["daily_limit"] == 20
     headers = {**SERVICE, "X-Business-Token": first.json()["business_token"]}
-    assert reserve(client, headers, "k", business=NO_MOU, conversation_id="biz-7").status_code == 201
+    made = reserve(client, headers, "k", business=NO_MOU, conversation_id="biz-7")
+    assert made.status_code == 201
     second = client.post(
         exchange, headers=SERVICE, json={"conversation_id": "biz-8", "reservation_token": token}
     )
@@ -191,8 +194,11 @@ def test_only_counter_staff_issue_reservation_tokens(client: TestClient) -> None
 
 def test_reservation_numbers_are_eight_digits_and_not_dates(client: TestClient) -> None:
     headers = prove_business(client, MOU)
-    numbers = {reserve(client, headers, f"k{i}", count=1).json()["reservation_id"] for i in range(8)}
+    answers = [reserve(client, headers, f"k{i}", count=1) for i in range(8)]
+    numbers = {answer.json()["reservation_id"] for answer in answers}
     assert len(numbers) == 8
     for number in numbers:
-        assert len(number) == 8 and number.isdigit() and number[0] != "0"
+        assert len(number) == 8
+        assert number.isdigit()
+        assert number[0] != "0"
         assert not looks_like_date(number)

@@ -20,6 +20,7 @@ from app.api.deps import (
 from app.errors import InvalidRequest
 from app.schemas import CancelRequest, OrderPublicView, OrderRequest, OrderView
 from app.services.deadlines import DEADLINE_RULE
+from app.services.lookups import throttle_lookup
 from app.services.orders import (
     cancel_order,
     create_order,
@@ -28,7 +29,6 @@ from app.services.orders import (
     get_order,
     list_orders,
 )
-from app.services.lookups import throttle_lookup
 
 router = APIRouter(prefix="/api/v1", tags=["orders"], dependencies=[ServiceAuth])
 
@@ -49,10 +49,10 @@ def _require_key(key: str | None) -> str:
     summary="Order a certificate (kiosk, counter, online or home delivery)",
     description=(
         "Needs `X-Identity-Token` (bound to the body's `conversation_id`; an `X-Conversation-Id` "
-        "header, when sent, must name the same) and an `Idempotency-Key` header: a replay with the same key "
-        "and body answers 200 with the stored order; the same key with another body is 409 "
-        "`idempotency_conflict`. Fees come from the district's fee table for the method "
-        "(free kiosk documents cost 0; home delivery costs the counter fee).\n\n"
+        "header, when sent, must name the same) and an `Idempotency-Key` header: a replay with "
+        "the same key and body answers 200 with the stored order; the same key with another "
+        "body is 409 `idempotency_conflict`. Fees come from the district's fee table for the "
+        "method (free kiosk documents cost 0; home delivery costs the counter fee).\n\n"
         "Home-delivery deadline (3 service hours after acceptance):\n" + DEADLINE_RULE
     ),
 )

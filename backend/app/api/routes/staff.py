@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 import anyio
 from anyio.lowlevel import RunVar
-
 from fastapi import APIRouter, Query, Request
 
 from app.api.deps import DistrictDep, NowDep, RuntimeDep, StaffDep, StoreDep
