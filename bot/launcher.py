@@ -19,9 +19,8 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 import httpx
 
@@ -33,9 +32,23 @@ POLL_S = 2.0
 DOWN_AFTER_FAILURES = 2
 
 
+_CONSOLE = threading.Lock()
+
+
 def console(text: str, stream: TextIO = sys.stdout) -> None:
-    stream.write(text + "\n")
-    stream.flush()
+    with _CONSOLE:
+        stream.write(text + "\n")
+        stream.flush()
+
+
+def relay(source: IO[bytes]) -> None:
+    """supervisord's output (every process's lines) onto this console, line by line.
+
+    One writer for the console: supervisord reopens /dev/stderr for the listener, which on a
+    redirected file would get its own offset and overwrite what the launcher writes.
+    """
+    for raw in iter(source.readline, b""):
+        console(raw.decode("utf-8", errors="replace").rstrip("\n"))
 
 
 def say(text: str) -> None:
@@ -168,7 +181,11 @@ def main(argv: list[str] | None = None) -> None:
         console(f"[minwon] {e}", sys.stderr)
         sys.exit(2)
     supervisord = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "supervisor.supervisord", "-c", str(config)], env=env, cwd=ROOT)
+        [sys.executable, "-m", "supervisor.supervisord", "-c", str(config)], env=env, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert supervisord.stdout is not None
+    relaying = threading.Thread(target=relay, args=(supervisord.stdout,), daemon=True)
+    relaying.start()
 
     def stop_all(signum: int, _frame: object) -> None:
         if supervisord.poll() is None:
@@ -186,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
         code = supervisord.wait()
     finally:
         stop.set()
-        time.sleep(0.1)
+        relaying.join(timeout=5)
         config.unlink(missing_ok=True)  # it holds the processes' secrets
     say("stopped")
     sys.exit(code)
