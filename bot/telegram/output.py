@@ -23,6 +23,8 @@ from bot.reply import ChannelTexts, Reply, domain_of
 from bot.telegram.keyboard import CallbackStore, Outgoing, is_public_url, render
 
 logger = logging.getLogger(__name__)
+# httpx logs every request URL at INFO, and a Bot API URL carries the bot token: keep it out of logs
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 DEFAULT_BASE_URL = "https://api.telegram.org"
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # what Telegram itself fetches or a bot downloads

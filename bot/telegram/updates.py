@@ -49,6 +49,15 @@ class Incoming:
     edited: bool = False
 
 
+def _int(value: object) -> int | None:
+    """python-telegram-bot does not check types: a forged update can carry a list as an id."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _media_kind(message: Message) -> str:
     for attribute, kind in MEDIA_KINDS:
         if getattr(message, attribute, None):
@@ -80,33 +89,34 @@ def classify(update: Update, start_payload: str = "/greet") -> Incoming:
     if query is not None:
         message = query.message
         chat = message.chat if message is not None else None
+        data = _str(query.data)
         return Incoming(
             kind="callback",
-            chat_id=chat.id if chat is not None else query.from_user.id,
+            chat_id=_int(chat.id if chat is not None else query.from_user.id),
             is_private=chat is None or chat.type == "private",
-            callback_id=query.id,
-            callback_data=query.data or "",
-            message_id=message.message_id if message is not None else None,
-            pressed_title=_pressed_title(message, query.data or ""),
+            callback_id=_str(query.id),
+            callback_data=data,
+            message_id=_int(message.message_id) if message is not None else None,
+            pressed_title=_pressed_title(message, data),
         )
     message = update.message or update.edited_message
     if message is None:
         return Incoming(kind="ignore")  # channel posts, polls, member updates: not ours
     edited = update.message is None
     private = message.chat.type == "private"
-    if message.text:
+    if message.text and isinstance(message.text, str):
         return Incoming(
             kind="text",
-            chat_id=message.chat.id,
+            chat_id=_int(message.chat.id),
             is_private=private,
             text=normalise_command(message.text, start_payload),
-            message_id=message.message_id,
+            message_id=_int(message.message_id),
             edited=edited,
         )
     return Incoming(
         kind=_media_kind(message),
-        chat_id=message.chat.id,
+        chat_id=_int(message.chat.id),
         is_private=private,
-        message_id=message.message_id,
+        message_id=_int(message.message_id),
         edited=edited,
     )

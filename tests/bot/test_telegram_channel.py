@@ -481,3 +481,22 @@ async def test_turn_that_fails_with_the_action_server_down_is_explained() -> Non
             await post(base, load_payload("telegram", "message_text.json"))
             await settle(channel)
     assert api.sent_texts() == [shared_texts().get("action_server_down")]
+
+
+async def test_a_press_with_ids_of_the_wrong_type_is_refused_quietly() -> None:
+    dialogue = StubDialogue()
+    async with telegram(dialogue) as (base, api, channel):
+        press = load_payload("telegram", "callback_query.json")
+        press["callback_query"]["message"]["message_id"] = [1, 2]
+        press["callback_query"]["data"] = {"x": 1}
+        r = await post(base, press)
+        await settle(channel)
+    assert r.status_code == 200
+    assert dialogue.seen == []
+    assert WORDS["error"] not in api.sent_texts()
+
+
+def test_bot_token_urls_are_not_logged_by_httpx() -> None:
+    import logging
+
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
