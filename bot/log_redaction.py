@@ -18,6 +18,7 @@ How it is installed:
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -28,14 +29,28 @@ _INSTALLED_MARK = "_minwon_redacting"
 _SDK_FORMAT = "%(asctime)s [%(levelname)-5.5s]  %(name)s  -  %(message)s"
 
 
+# Rasa 3.6 logs through structlog as JSON with ASCII escapes, so Korean arrives as "\uc77c\uc774":
+# spoken digits would hide from the redaction. Hangul and full-width forms are written out.
+_JSON_ESCAPE = re.compile(r"(?<!\\)\\u([0-9a-fA-F]{4})")
+
+
+def _readable(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    if 0xAC00 <= code <= 0xD7A3 or 0x3130 <= code <= 0x318F or 0xFF00 <= code <= 0xFFEF:
+        return chr(code)
+    return match.group()
+
+
 def redact_record(record: logging.LogRecord) -> None:
     """Replaces the record's message and traceback text by their redacted forms, in place."""
     try:
         message = record.getMessage()
     except Exception:  # noqa: BLE001 - a bad format string is logging's own error to report
         return
+    if "\\u" in message:
+        message = _JSON_ESCAPE.sub(_readable, message)
     redacted = redact_for_logs(message)
-    if redacted != message or record.args:
+    if redacted != record.msg or record.args:
         record.msg, record.args = redacted, None
     if record.exc_info and not record.exc_text:
         record.exc_text = redact_for_logs(logging.Formatter().formatException(record.exc_info))

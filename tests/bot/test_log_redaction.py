@@ -77,3 +77,12 @@ def test_installing_twice_redacts_once(installs: int) -> None:
         assert record.getMessage() == "******-*******"
     finally:
         logging.setLogRecordFactory(original)
+
+
+def test_korean_escaped_in_rasa_json_logs_is_written_out_and_redacted() -> None:
+    escaped = '{"text": "\\ud314\\uc624\\uacf5\\uc0bc\\uacf5\\uc774 \\ub2e4\\uc2dc '
+    escaped += '\\uc77c\\uc774\\uc0bc\\uc0ac\\uc624\\uc721\\uce60", "x": "\\ud800"}'
+    record = logging.LogRecord("rasa.core.processor", logging.DEBUG, __file__, 1, escaped, None,
+                               None)
+    log_redaction.redact_record(record)
+    assert record.getMessage() == '{"text": "****** 다시 *******", "x": "\\ud800"}'
