@@ -16,14 +16,29 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from fake_bot_api import FakeBotApi
 
 from bot.processes import ProcessSpec, free_port, wait_healthy
+
+KAKAO_SECRET = "kakao-e2e-secret"
+TG_TOKEN = "7000000002:AAE2eTestTokenForMinwonChannels000"
+TG_SECRET = "tg-e2e-secret"
 
 
 @dataclass
 class ChannelRasa:
     url: str
     log_path: Path
+    is_alive: Any = None  # () -> bool
+
+
+@dataclass
+class Channels:
+    """The Rasa server with every channel (the ``channels`` fixture in conftest.py)."""
+
+    rasa: ChannelRasa
+    telegram_api: FakeBotApi
+    backend_url: str
 
 
 def channel_credentials(
@@ -49,7 +64,7 @@ def _replace_option(argv: list[str], option: str, value: str) -> list[str]:
 
 @contextmanager
 def rasa_with_channels(
-    rasa_spec: ProcessSpec, credentials: dict[str, Any], work_dir: Path, timeout_s: float = 300
+    rasa_spec: ProcessSpec, credentials: dict[str, Any], work_dir: Path, timeout_s: float = 600
 ) -> Iterator[ChannelRasa]:
     """Start a Rasa server like ``rasa_spec`` but with ``credentials`` on a free port."""
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -76,7 +91,7 @@ def rasa_with_channels(
         except (TimeoutError, RuntimeError) as e:
             tail = log_path.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"Rasa with channels did not start: {e}\n{tail}") from e
-        yield ChannelRasa(url, log_path)
+        yield ChannelRasa(url, log_path, lambda: popen.poll() is None)
     finally:
         if popen.poll() is None:
             popen.terminate()

@@ -12,8 +12,19 @@ import re
 import sys
 import types
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from channel_system import (
+    KAKAO_SECRET,
+    TG_SECRET,
+    TG_TOKEN,
+    Channels,
+    channel_credentials,
+    rasa_with_channels,
+)
+from fake_bot_api import fake_bot_api_in_thread
 from sanic import Sanic
 
 
@@ -49,3 +60,14 @@ def _test_profile(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("MINWON_PROFILE", "test")
     monkeypatch.setenv("MINWON_SECRET_KEY", "channel-tests-secret-key-0123456789abcdef")
     return
+
+
+@pytest.fixture(scope="session")
+def channels(system: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
+    """A second Rasa server on the system's model, action server and backend, with REST, web
+    chat, Kakao and Telegram (against a local fake Bot API) whatever credentials.yml enables."""
+    work: Path = tmp_path_factory.mktemp("channels")
+    with fake_bot_api_in_thread(TG_TOKEN) as api:
+        credentials = channel_credentials(KAKAO_SECRET, TG_TOKEN, TG_SECRET, api.base_url)
+        with rasa_with_channels(system.processes["rasa"].spec, credentials, work) as rasa:
+            yield Channels(rasa, api, system.backend_url)

@@ -12,15 +12,13 @@ import asyncio
 import copy
 import random
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from channel_system import ChannelRasa, channel_credentials, rasa_with_channels
-from fake_bot_api import FakeBotApi, fake_bot_api_in_thread
+from channel_system import KAKAO_SECRET, TG_SECRET, Channels
+from fake_bot_api import FakeBotApi
 from kakao_schema import skill_response_problems
 from bot.rasa_auth import rasa_auth_headers
 from tests.system_secrets import SERVICE_TOKEN
@@ -29,9 +27,6 @@ from servers import load_payload
 
 pytestmark = pytest.mark.e2e
 
-KAKAO_SECRET = "kakao-e2e-secret"
-TG_TOKEN = "7000000002:AAE2eTestTokenForMinwonChannels000"
-TG_SECRET = "tg-e2e-secret"
 ORDER_NUMBER = re.compile(r"신청번호[^0-9]{0,6}(\d{8})")
 MAX_TURNS = 20
 
@@ -56,22 +51,6 @@ def script_for(resident: Resident) -> list[tuple[str, tuple[str, str]]]:
         ("몇 통", ("button", "한 통")),
         ("어떤 서류", ("button", "주민등록표 등본")),
     ]
-
-
-@dataclass
-class Channels:
-    rasa: ChannelRasa
-    telegram_api: FakeBotApi
-    backend_url: str
-
-
-@pytest.fixture(scope="session")
-def channels(system: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
-    work: Path = tmp_path_factory.mktemp("channels")
-    with fake_bot_api_in_thread(TG_TOKEN) as api:
-        credentials = channel_credentials(KAKAO_SECRET, TG_TOKEN, TG_SECRET, api.base_url)
-        with rasa_with_channels(system.processes["rasa"].spec, credentials, work) as rasa:
-            yield Channels(rasa, api, system.backend_url)
 
 
 async def latest_otp(client: httpx.AsyncClient, backend_url: str, phone: str) -> str:
@@ -277,41 +256,47 @@ class TelegramResident:
         return await self.post({"callback_query": query})
 
 
+async def order_through_telegram(
+    client: httpx.AsyncClient, channels: Channels, tg: TelegramResident, resident: Resident
+) -> str:
+    """Order a certificate as ``resident`` in ``tg``'s chat (identity confirmed on the way);
+    return the order number."""
+    script = script_for(resident)
+    new = await tg.say("/start")
+    new = await tg.say("주민등록등본 한 통 떼 주세요")
+    for _ in range(MAX_TURNS):
+        texts = [c["params"]["text"] for c in new]
+        found = ORDER_NUMBER.search("\n".join(texts))
+        if found:
+            return found.group(1)
+        action, value = decide(script, last_paragraph(texts))
+        if action == "otp":
+            new = await tg.say(await latest_otp(client, channels.backend_url, resident.phone))
+        elif action == "button":
+            with_keyboard = [c for c in new if c["params"].get("reply_markup")]
+            buttons = [
+                b
+                for c in with_keyboard[-1:]
+                for row in c["params"]["reply_markup"]["inline_keyboard"]
+                for b in row
+            ]
+            match = next((b for b in buttons if value in b["text"]), None)
+            if match is None:
+                new = await tg.say(value)
+            else:
+                assert len(match["callback_data"].encode()) <= 64
+                new = await tg.press(with_keyboard[-1], match)
+        else:
+            new = await tg.say(value)
+    raise AssertionError("no order number:\n" + "\n".join(tg.transcript))
+
+
 async def test_certificate_order_through_telegram(channels: Channels) -> None:
     resident = Resident("최동훈", "1985년 1월 20일", "010-4567-8901")
-    script = script_for(resident)
     chat_id = random.randrange(10**8, 9 * 10**8)
     async with httpx.AsyncClient(timeout=30) as client:
         tg = TelegramResident(client, channels.rasa.url, channels.telegram_api, chat_id)
-        new = await tg.say("/start")
-        new = await tg.say("주민등록등본 한 통 떼 주세요")
-        order_number = ""
-        for _ in range(MAX_TURNS):
-            texts = [c["params"]["text"] for c in new]
-            found = ORDER_NUMBER.search("\n".join(texts))
-            if found:
-                order_number = found.group(1)
-                break
-            action, value = decide(script, last_paragraph(texts))
-            if action == "otp":
-                new = await tg.say(await latest_otp(client, channels.backend_url, resident.phone))
-            elif action == "button":
-                with_keyboard = [c for c in new if c["params"].get("reply_markup")]
-                buttons = [
-                    b
-                    for c in with_keyboard[-1:]
-                    for row in c["params"]["reply_markup"]["inline_keyboard"]
-                    for b in row
-                ]
-                match = next((b for b in buttons if value in b["text"]), None)
-                if match is None:
-                    new = await tg.say(value)
-                else:
-                    assert len(match["callback_data"].encode()) <= 64
-                    new = await tg.press(with_keyboard[-1], match)
-            else:
-                new = await tg.say(value)
-        assert order_number, "\n".join(tg.transcript)
+        order_number = await order_through_telegram(client, channels, tg, resident)
         answered = channels.telegram_api.named("answerCallbackQuery")
         assert answered, "button presses must be answered"
         status = await client.get(
