@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answer_reading import is_cancel_wish
 from actions.pii_notice import warn_if_rrn
+from actions.problems import RATE_LIMIT_CODES, utter_retry_later
 from actions.request_reset import reset_request
 from actions.speech import say
 from actions.tracker_facts import consecutive_fallbacks, has_entity, latest_text
@@ -116,14 +117,8 @@ class ActionAskBackendRetry(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         problem = tracker.get_slot("backend_problem") or {}
-        if problem.get("code") == "sms_rate_limited":
-            seconds = int(problem.get("retry_after_s") or 60)
-            say(
-                dispatcher,
-                tracker,
-                "utter_sms_rate_limited",
-                retry_after_min=max(1, -(-seconds // 60)),
-            )
+        if problem.get("code") in RATE_LIMIT_CODES:
+            utter_retry_later(dispatcher, tracker, problem)
         else:
             say(dispatcher, tracker, "utter_backend_unavailable")
         return []

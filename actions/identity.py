@@ -22,7 +22,7 @@ from actions.answer_reading import bare_digits, is_sms_missing
 from actions.backend_client import BackendRefused, get_client
 from actions.form_engine import invalid, is_answer_turn, pending, valid
 from actions.lexicon import get_lexicon
-from actions.problems import utter_problem
+from actions.problems import is_rate_limited, utter_problem
 from actions.questions import ask_or_offer
 from actions.speech import say
 from actions.tracker_facts import (
@@ -232,7 +232,7 @@ async def send_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[
             conversation_id=tracker.sender_id, name=name, birth_date=born, phone=phone
         )
     except BackendRefused as e:
-        if e.code == "sms_rate_limited":
+        if is_rate_limited(e) and e.code != "identity_locked_today":
             return pending("send_code", {"code": e.code, **e.extras})
         utter_problem(dispatcher, tracker, e)
         return {"phone_number": None}
