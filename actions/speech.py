@@ -20,6 +20,7 @@ After it, particle markers after a variable are resolved from the word (actions/
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -81,10 +82,31 @@ class _CatalogGenerator(TemplatedNaturalLanguageGenerator):
         self, response: dict[str, Any], filled_slots: dict[str, Any] | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         buttons = response.pop("buttons", None)
+        text = response.pop("text", None)
         filled: dict[str, Any] = super()._fill_response(response, filled_slots, **kwargs)
+        if text is not None:
+            filled["text"] = fill_text(text, {**(filled_slots or {}), **kwargs})
         if buttons is not None:
             filled["buttons"] = buttons
         return filled
+
+
+_PLACEHOLDER: Final = re.compile(r"{([^\n{}]+?)}")
+
+
+def fill_text(text: str, values: dict[str, Any]) -> str:
+    """Fill `{name}` placeholders as Rasa's interpolator does, without its false alarm.
+
+    Rasa's interpolator treats any "0[" left in the filled text as an unfilled placeholder and
+    returns the raw template: a value ending in 0 before a particle marker (order 20481930)
+    would print "{order_id}". A missing variable still leaves the whole template as written, and
+    is logged, as Rasa does.
+    """
+    missing = [name for name in _PLACEHOLDER.findall(text) if name not in values]
+    if missing:
+        logger.error("response_variable_missing", extra={"variables": missing})
+        return text
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
 
 
 @lru_cache(maxsize=1)

@@ -156,3 +156,15 @@ def test_sentences_without_rules_are_said_even_without_any_district_facts(
         monkeypatch.undo()
         get_settings.cache_clear()
         clear_cache()
+
+
+@pytest.mark.parametrize("order_id", ["20481930", "20481937"])
+def test_an_order_number_ending_in_zero_is_said_with_its_particle(order_id: str) -> None:
+    # Rasa's interpolator took "0[" (a number ending in 0 before a particle marker) for an
+    # unfilled placeholder and sent the raw template: one order in ten showed "{order_id}".
+    dispatcher = CollectingDispatcher()
+    say(dispatcher, plain_turn("affirm"), "utter_order_placed_kiosk", order_id=order_id,
+        fee_text="무료")
+    [message] = dispatcher.messages
+    assert f"신청번호는 {order_id}" in message["text"]
+    assert "{" not in message["text"] and "[" not in message["text"]
