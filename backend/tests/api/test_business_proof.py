@@ -202,3 +202,11 @@ def test_reservation_numbers_are_eight_digits_and_not_dates(client: TestClient) 
         assert number.isdigit()
         assert number[0] != "0"
         assert not looks_like_date(number)
+
+
+def test_staff_codes_always_mix_letters_and_digits() -> None:
+    # The chat recognises a staff code by that mix (six digits alone are an SMS code).
+    from app.services.business_proof import _new_staff_code
+
+    codes = [_new_staff_code() for _ in range(2000)]
+    assert all(not c.isalpha() and not c.isdigit() for c in codes)
