@@ -57,11 +57,28 @@ def rasa_model() -> Path:
     return ensure_model()
 
 
+# Every scripted resident of the shared system talks to the REST channel from 127.0.0.1, so the
+# backend sees them all as one client and would refuse identity challenges after five in ten
+# minutes, which a resident on their own phone never meets; the tests' own order look-ups
+# (resident.backend_order) share one conversation the same way. Only this system's backend gets
+# the raised limits: the limits themselves are tested against backends of their own
+# (backend/tests/api/test_rate_limits.py, tests/actions/test_problems.py). Per-phone and
+# per-conversation challenge limits stay as configured: each conversation uses its own resident.
+SHARED_CLIENT_LIMITS = {
+    "MINWON_CHALLENGE_CLIENT_LIMIT_COUNT": "1000",
+    "MINWON_ORDER_LOOKUP_CLIENT_LIMIT_COUNT": "1000",
+    "MINWON_ORDER_LOOKUP_CONVERSATION_LIMIT_COUNT": "1000",
+}
+
+
 @pytest.fixture(scope="session")
 def system(rasa_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     base = tmp_path_factory.mktemp("system")
     ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
     specs = system_specs(rasa_model, ports, base / "var", base / "logs", "test", TEST_SECRETS)
+    for spec in specs:
+        if spec.name == "backend":
+            spec.env.update(SHARED_CLIENT_LIMITS)
     running = {s.name: RunningProcess(s, base / "logs" / f"{s.name}.out") for s in specs}
     started: list[RunningProcess] = []
     try:
