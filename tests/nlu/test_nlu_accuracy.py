@@ -3,9 +3,10 @@
 Two sets (scripts/evaluate_nlu.py): the development set (tests/nlu/eval/, readable, tuned against)
 and the held-out set (tests/nlu/heldout/utterances.yml, written by a separate author; only
 aggregate figures of it are ever shown). Issue 10 sets the bar at intent accuracy >= 0.97 and no
-writing style below 0.93; the pipeline does not reach it yet (0.950, weakest style 0.930 on
-2026-12-04), so these tests guard against falling back from what was measured, and the README and
-the issue say the bar is open. A missing held-out set is a failure, not a skip: CI must not pass
+writing style below 0.93; the model the server runs does not reach it yet (intent 0.921, long
+messages 0.845 on 2026-12-04; an NLU-only model of the same config scored 0.950), so these tests
+guard against falling back from what was measured, and the README and the issue say the bar is
+open. A missing held-out set is a failure, not a skip: CI must not pass
 without the honest measurement.
 """
 
@@ -30,8 +31,8 @@ MIN_DEV_ENTITY_VALUE_ACCURACY = 0.95
 MIN_DEV_STYLE_ACCURACY = 0.85
 # Regression floors a few sentences under the measured figures; the issue's bar (0.97 / 0.93) is
 # not met yet and is not claimed here.
-MIN_HELDOUT_INTENT_ACCURACY = 0.94
-MIN_HELDOUT_STYLE_ACCURACY = 0.90
+MIN_HELDOUT_INTENT_ACCURACY = 0.90
+MIN_HELDOUT_STYLE_ACCURACY = 0.80
 
 
 @pytest.fixture(scope="module")
