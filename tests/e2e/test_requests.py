@@ -87,7 +87,7 @@ def test_a_refused_delivery_offers_the_other_ways(resident: Resident, backend_ur
     resident.say("등본 한 통 집으로 배달해 주세요")
     refused = resident.confirm_identity(person("이민준"))
     assert "배달 대상에 해당하지 않으세요" in refused, resident.story()
-    for alternative in ("무인민원발급기", "정부24", "주민센터", "대리인"):
+    for alternative in ("무인민원발급기", "정부24", "주민센터", "위임장"):  # 위임장: a proxy
         assert alternative in refused
     summary = resident.press(method_button("online"))
     assert "이대로 신청할까요" in summary, resident.story()
