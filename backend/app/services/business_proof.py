@@ -29,7 +29,7 @@ from app.services.identity import (
     check_challenge_limits,
     check_code,
     client_key,
-    code_hash,
+    open_challenge,
     phone_key,
 )
 from app.services.masking import mask_phone
@@ -97,35 +97,16 @@ def start_business_challenge(
             store, policy, phone_key_=key, conversation_id=conversation_id, client_key_=asker,
             now=now,
         )
-        challenge_id = secrets.token_urlsafe(24)
-        code = f"{secrets.randbelow(10**6):06d}"
-        challenge = IdentityChallenge(
-            id=challenge_id,
-            conversation_id=conversation_id,
-            client_key=asker,
-            purpose="business",
-            business_id=business.id if business and contact else None,
-            phone_key=key,
-            code_hash=code_hash(policy, challenge_id, code),
-            failed_tries=0,
-            status="open",
-            created_at=now,
-            expires_at=now + timedelta(seconds=policy.otp_ttl_s),
-        )
-        store.identity.add_challenge(challenge)
-        store.audit.record(
-            actor="business_channel",
-            action="business_challenge_started",
-            entity_type="identity_challenge",
-            entity_id=challenge_id,
-            at=now,
-            detail={"conversation_id": conversation_id},
+        challenge, code = open_challenge(
+            store, policy, conversation_id=conversation_id, client_key_=asker, phone_key_=key,
+            now=now, purpose="business", actor="business_channel",
+            owner={"business_id": business.id if business and contact else None},
         )
     if contact:
         sms.send(contact, render("sms_business_otp", code=code), now)
     masked = mask_phone(contact) if contact else _made_up_masked_phone(policy, business_number)
     logger.info("business_challenge_started", extra={"conversation_id": conversation_id})
-    return ChallengeStarted(challenge_id, challenge.expires_at, masked)
+    return ChallengeStarted(challenge.id, challenge.expires_at, masked)
 
 
 def _issue(

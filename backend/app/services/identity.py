@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.adapters.registry import Registry
 from app.adapters.sms import SmsGateway
@@ -173,6 +173,51 @@ def check_challenge_limits(
             raise refusal(_wait_s(oldest, window_s, now))
 
 
+def open_challenge(
+    store: Store,
+    policy: IdentityPolicy,
+    *,
+    conversation_id: str,
+    client_key_: str,
+    phone_key_: str,
+    now: datetime,
+    purpose: str,
+    actor: str,
+    owner: dict[str, Any],
+) -> tuple[IdentityChallenge, str]:
+    """Record a new open code challenge and its audit row; return it and the clear code.
+
+    Shared by resident identity and business proof, so both store the code hashed, expire it
+    after the same time and audit it the same way. `owner` names who the code proves
+    (`resident_id` or `business_id`, None when nobody matched).
+    """
+    challenge_id = secrets.token_urlsafe(24)
+    code = f"{secrets.randbelow(10**6):06d}"
+    challenge = IdentityChallenge(
+        id=challenge_id,
+        conversation_id=conversation_id,
+        client_key=client_key_,
+        purpose=purpose,
+        phone_key=phone_key_,
+        code_hash=code_hash(policy, challenge_id, code),
+        failed_tries=0,
+        status="open",
+        created_at=now,
+        expires_at=now + timedelta(seconds=policy.otp_ttl_s),
+        **owner,
+    )
+    store.identity.add_challenge(challenge)
+    store.audit.record(
+        actor=actor,
+        action=f"{purpose}_challenge_started",
+        entity_type="identity_challenge",
+        entity_id=challenge_id,
+        at=now,
+        detail={"conversation_id": conversation_id},
+    )
+    return challenge, code
+
+
 def start_challenge(
     store: Store,
     registry: Registry,
@@ -200,37 +245,18 @@ def start_challenge(
             now=now,
         )
         resident = registry.find(store.session, name=name, birth_date=birth_date, phone=phone)
-        challenge_id = secrets.token_urlsafe(24)
-        code = f"{secrets.randbelow(10**6):06d}"
-        challenge = IdentityChallenge(
-            id=challenge_id,
-            conversation_id=conversation_id,
-            client_key=asker,
-            purpose="identity",
-            resident_id=resident.id if resident else None,
-            phone_key=key,
-            code_hash=code_hash(policy, challenge_id, code),
-            failed_tries=0,
-            status="open",
-            created_at=now,
-            expires_at=now + timedelta(seconds=policy.otp_ttl_s),
-        )
-        store.identity.add_challenge(challenge)
         # The same row whether or not the person matched: the audit log must not tell either.
-        store.audit.record(
-            actor="resident_channel",
-            action="identity_challenge_started",
-            entity_type="identity_challenge",
-            entity_id=challenge_id,
-            at=now,
-            detail={"conversation_id": conversation_id},
+        challenge, code = open_challenge(
+            store, policy, conversation_id=conversation_id, client_key_=asker, phone_key_=key,
+            now=now, purpose="identity", actor="resident_channel",
+            owner={"resident_id": resident.id if resident else None},
         )
     # Sent after the commit: the code is verifiable before it can arrive. Only the phone on
     # record ever receives a code.
     if resident is not None:
         sms.send(resident.phone, render("sms_otp", code=code), now)
     logger.info("identity_challenge_started", extra={"conversation_id": conversation_id})
-    return ChallengeStarted(challenge_id, challenge.expires_at, mask_phone(phone))
+    return ChallengeStarted(challenge.id, challenge.expires_at, mask_phone(phone))
 
 
 T = TypeVar("T")
