@@ -29,6 +29,10 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || tru
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# The balancer in front of several Rasa processes (./minwon start --rasa-processes N, tests/scale).
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_apt+=(haproxy)
+# Hangul glyphs for chromium: the console and phone-simulator screenshots show text, not boxes.
+[ -d /usr/share/fonts/truetype/nanum ] || need_apt+=(fonts-nanum)
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
@@ -41,7 +45,9 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   # Debian starts the packaged services on install; minwon runs its own instances instead.
-  $SUDO systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now redis-server postgresql haproxy >/dev/null 2>&1 || true
+  # Without systemd the init scripts started them; stop those too (ours use their own ports).
+  for svc in redis-server postgresql haproxy; do $SUDO service "$svc" stop >/dev/null 2>&1 || true; done
 fi
 
 # --- Python 3.10 for Rasa ----------------------------------------------------------------------
@@ -72,10 +78,10 @@ PY310="$(find_python310)" || {
 # --- virtual environments ------------------------------------------------------------------------
 PY_BACKEND="${MINWON_PYTHON:-python3}"
 
-build_venv() {  # name python lockfile
-  local name="$1" py="$2" lock="$3"
+build_venv() {  # name python lockfile [hashed-extra-lockfile]
+  local name="$1" py="$2" lock="$3" extra="${4:-}"
   local key
-  key=$( (cat "$lock"; "$py" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-12)
+  key=$( (cat "$lock" ${extra:+"$extra"}; "$py" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-12)
   local dir="$CACHE/venvs/$name-$key"
   if [ ! -f "$dir/.minwon-installed" ]; then
     log "building the $name environment in $dir (first run only)"
@@ -83,7 +89,10 @@ build_venv() {  # name python lockfile
     "$py" -m venv "$dir"
     # pip's output goes to a log: this machine's pip config prints a warning per package.
     if ! { "$dir/bin/python" -m pip install -q --upgrade "pip<25" &&
-           "$dir/bin/python" -m pip install -q -r "$lock"; } >"$CACHE/pip-$name.log" 2>&1; then
+           "$dir/bin/python" -m pip install -q -r "$lock" &&
+           { [ -z "$extra" ] ||
+             "$dir/bin/python" -m pip install -q --no-deps --require-hashes -r "$extra"; }
+         } >"$CACHE/pip-$name.log" 2>&1; then
       tail -n 40 "$CACHE/pip-$name.log" >&2
       log "installing the $name environment failed; full log: $CACHE/pip-$name.log"
       exit 1
@@ -93,7 +102,7 @@ build_venv() {  # name python lockfile
   ln -sfn "$dir" "$ROOT/.venvs/$name"
 }
 
-build_venv rasa "$PY310" "$ROOT/requirements/rasa.lock"
+build_venv rasa "$PY310" "$ROOT/requirements/rasa.lock" "$ROOT/requirements/voice.lock"
 if [ -f "$ROOT/backend/requirements.lock" ]; then
   build_venv backend "$PY_BACKEND" "$ROOT/backend/requirements.lock"
 fi
