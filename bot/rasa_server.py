@@ -14,6 +14,10 @@ appear in ``ps`` or in a logged URL:
 Outside the dev profile it refuses to start, naming the variable, when one of its secrets is
 missing, short or published (``bot/profiles.py``). Usage telemetry and crash reporting to Rasa's
 servers are off: nothing is sent and no ``~/.config/rasa/global.yml`` is written.
+
+Action-server responses are validated with a schema compiled once instead of Rasa's per-call
+``jsonschema.validate`` (``bot/fast_action_validation.py``; ``MINWON_ACTION_VALIDATION=off``
+skips the check for the trusted local action server).
 """
 
 from __future__ import annotations
@@ -107,6 +111,12 @@ def _telemetry_off() -> None:
 def main() -> None:
     args = rasa_argv(sys.argv[1:], os.environ)
     _telemetry_off()
+    from bot import fast_action_validation
+
+    try:
+        fast_action_validation.install(os.environ)
+    except fast_action_validation.ActionValidationConfigError as e:
+        _fail(str(e))
     import rasa.__main__
 
     # Only this process's copy of argv changes: /proc/<pid>/cmdline (what `ps` shows) keeps the
