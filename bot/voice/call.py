@@ -321,6 +321,15 @@ class VoiceDialogue:
         async with state.lock:
             return await self._step(state, said)
 
+    async def staff_unreachable(self, call_id: str, caller: str | None) -> VoiceTurn:
+        """A transfer nobody answered: open a handoff ticket with a call-back request instead."""
+        state = self.calls.get(call_id)
+        if state is None:
+            state = CallState(self.conversation_for(caller, call_id), caller_number(caller) or "")
+            self.calls.set(call_id, state)
+        async with state.lock:
+            return await self._ticket(state)
+
     # --- steps -------------------------------------------------------------------------------
     async def _open(self, state: CallState) -> VoiceTurn:
         memory = None
@@ -415,6 +424,9 @@ class VoiceDialogue:
         if self.staff.on_duty():
             return VoiceTurn((*lead, self.say("transferring")), Outcome.TRANSFER,
                              transfer_to=self.staff.number)
+        return await self._ticket(state, lead)
+
+    async def _ticket(self, state: CallState, lead: tuple[str, ...] = ()) -> VoiceTurn:
         turn = await self._run(state, "/human_handoff", "dtmf", callback=True)
         return replace(turn, prompts=(*lead, *turn.prompts))
 
