@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import anyio
 from anyio.lowlevel import RunVar
 from fastapi import APIRouter, Query, Request
+from pydantic import Field
 
 from app.api.deps import DistrictDep, NowDep, RuntimeDep, StaffDep, StoreDep
 from app.clock import SEOUL
@@ -19,10 +20,20 @@ from app.schemas import (
     StaffLoginResponse,
     StaffReservationTokenRequest,
     StaffReservationTokenView,
+    StrictBody,
+    Text,
 )
-from app.services import delivery, fulfilment, handoff
+from app.services import (
+    console_bulk,
+    console_deliveries,
+    console_supervisor,
+    delivery,
+    fulfilment,
+    handoff,
+)
 from app.services.bulk import daily_limit, seoul_day
 from app.services.business_proof import issue_staff_token
+from app.services.console_notices import ResidentNotifier
 from app.services.masking import mask_address
 from app.services.staff import LoginLimits, login, require
 
@@ -67,6 +78,16 @@ def _delivery_view(order: Order, now_seoul: Any) -> dict[str, Any]:
         "welfare_note": order.welfare_note,
         "welfare_alert": order.welfare_alert,
     }
+
+
+class DeliveryStepRequest(DeliveryStatusRequest):
+    failure_reason: Annotated[Text, Field(max_length=500)] | None = None
+
+
+def resident_notifier(runtime: Any) -> ResidentNotifier | None:
+    """The console's push into a resident's conversation (the Rasa client), when configured."""
+    client = getattr(runtime, "rasa", None)
+    return getattr(client, "notify", None)
 
 
 _LOGIN_THREADS: RunVar[anyio.CapacityLimiter] = RunVar("minwon_login_threads")
@@ -171,24 +192,33 @@ def deliveries(
 @router.post(
     "/deliveries/{order_id}/status",
     summary="Move a delivery on: issued, out_for_delivery, delivered or failed",
-    description="`delivered` needs `id_checked: true`. `welfare_alert: true` puts the "
-    "case on the care-services list.",
+    description="`delivered` needs `id_checked: true`; `failed` needs `failure_reason` (kept "
+    "in the audit log, not told to the resident). `welfare_alert: true` puts the case on the "
+    "care-services list. The resident is told of the step in their channel (`resident_told`).",
 )
 def delivery_status(
-    order_id: str, body: DeliveryStatusRequest, staff: StaffDep, store: StoreDep, now: NowDep
+    order_id: str,
+    body: DeliveryStepRequest,
+    staff: StaffDep,
+    store: StoreDep,
+    district: DistrictDep,
+    runtime: RuntimeDep,
+    now: NowDep,
 ) -> dict[str, Any]:
-    require(staff, "deliveries")
-    order = delivery.update_delivery(
+    order, told = console_deliveries.move_delivery(
         store,
+        district,
         staff,
+        resident_notifier(runtime),
         order_number=order_id,
         status=body.status,
         id_checked=body.id_checked,
         welfare_note=body.welfare_note,
         welfare_alert=body.welfare_alert,
+        failure_reason=body.failure_reason,
         now=now,
     )
-    return _delivery_view(order, now.astimezone(SEOUL))
+    return {**_delivery_view(order, now.astimezone(SEOUL)), "resident_told": told}
 
 
 @router.get("/care-cases", summary="Deliveries flagged for the district's care services")
@@ -274,3 +304,135 @@ def order_status(
         "status": order.status,
         "updated_at": order.updated_at.astimezone(SEOUL),
     }
+
+
+@router.get(
+    "/deliveries/board",
+    summary="The delivery board: open deliveries by dong, overdue on top, time left",
+    description="A dong courier gets only their own dong (403 `wrong_dong` for another).",
+)
+def delivery_board(
+    staff: StaffDep,
+    store: StoreDep,
+    district: DistrictDep,
+    now: NowDep,
+    dong: Annotated[str | None, Query(max_length=20)] = None,
+) -> dict[str, Any]:
+    board = console_deliveries.delivery_board(store, district, staff, now=now, dong=dong)
+    return {
+        "now": board.now,
+        "open": board.open_count,
+        "overdue": board.overdue_count,
+        "dongs": [
+            {
+                "dong": group.dong,
+                "overdue": group.overdue_count,
+                "deliveries": [
+                    {
+                        **_delivery_view(c.order, board.now),
+                        "seconds_left": c.seconds_left,
+                        "next_step": c.next_step,
+                    }
+                    for c in group.cards
+                ],
+            }
+            for group in board.groups
+        ],
+    }
+
+
+class WelfareAlertRequest(StrictBody):
+    note: Annotated[Text, Field(min_length=1, max_length=2000)]
+
+
+@router.post(
+    "/deliveries/{order_id}/welfare-alert",
+    summary="Put a delivery's resident on the care-services list (with a note)",
+)
+def welfare_alert(
+    order_id: str, body: WelfareAlertRequest, staff: StaffDep, store: StoreDep, now: NowDep
+) -> dict[str, Any]:
+    order = console_deliveries.raise_welfare_alert(
+        store, staff, order_number=order_id, note=body.note, now=now
+    )
+    return _delivery_view(order, now.astimezone(SEOUL))
+
+
+@router.get(
+    "/bulk/counter",
+    summary="Today's bulk counter by business: reservations and what is left of each quota",
+)
+def bulk_counter(
+    staff: StaffDep, store: StoreDep, district: DistrictDep, now: NowDep
+) -> dict[str, Any]:
+    day = console_bulk.counter_day(store, district, staff, now=now)
+    return {
+        "date": day.day,
+        "waiting": day.waiting_count,
+        "businesses": [
+            {
+                "business_number": q.business.business_number,
+                "business_name": q.business.name,
+                "mou": q.business.mou,
+                "daily_limit": q.daily_limit,
+                "used": q.used,
+                "remaining": q.remaining,
+                "reservations": [
+                    _reservation_view(ln.reservation, ln.refusal_reason) for ln in q.lines
+                ],
+            }
+            for q in day.businesses
+        ],
+    }
+
+
+def _reservation_view(r: Any, refusal_reason: str | None = None) -> dict[str, Any]:
+    return {
+        "reservation_id": r.reservation_id,
+        "document": r.document,
+        "count": r.count,
+        "status": r.status,
+        "refusal_reason": refusal_reason,
+        "created_at": r.created_at.astimezone(SEOUL),
+    }
+
+
+class BulkRefusalRequest(StrictBody):
+    reason: Annotated[Text, Field(min_length=1, max_length=500)]
+
+
+@router.post("/bulk/reservations/{reservation_id}/pickup", summary="Documents handed over")
+def bulk_pickup(
+    reservation_id: str, staff: StaffDep, store: StoreDep, now: NowDep
+) -> dict[str, Any]:
+    reservation = console_bulk.mark_picked_up(store, staff, reservation_id=reservation_id, now=now)
+    return _reservation_view(reservation)
+
+
+@router.post(
+    "/bulk/reservations/{reservation_id}/refuse",
+    summary="Refuse a reservation with a reason (its count goes back to the day's quota)",
+)
+def bulk_refuse(
+    reservation_id: str,
+    body: BulkRefusalRequest,
+    staff: StaffDep,
+    store: StoreDep,
+    now: NowDep,
+) -> dict[str, Any]:
+    reservation = console_bulk.refuse(
+        store, staff, reservation_id=reservation_id, reason=body.reason, now=now
+    )
+    return _reservation_view(reservation, body.reason.strip())
+
+
+@router.get(
+    "/supervisor/today",
+    summary="Today's figures: orders by method, deliveries on time, handoffs, bulk volume",
+    description="Supervisors only (403 `forbidden` for other roles).",
+)
+def supervisor_today(
+    staff: StaffDep, store: StoreDep, district: DistrictDep, now: NowDep
+) -> dict[str, object]:
+    figures = console_supervisor.supervisor_day(store, district, staff, now=now)
+    return console_supervisor.as_dict(figures)
