@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -90,13 +91,14 @@ class RasaApi:
 
 
 @pytest.fixture
-def rasa_api(runtime: Runtime) -> Iterator[RasaApi]:
+def rasa_api(app: FastAPI) -> Iterator[RasaApi]:
+    """The console's Rasa client (app.console.rasa) talking to a recorded Rasa HTTP API."""
     api = RasaApi()
     client = RasaClient("http://rasa.test", "x" * 32, transport=httpx.MockTransport(api))
-    previous = getattr(runtime, "rasa", None)
-    runtime.rasa = client  # type: ignore[attr-defined]
+    previous = getattr(app.state, "console_rasa", None)
+    app.state.console_rasa = client
     yield api
-    runtime.rasa = previous  # type: ignore[attr-defined]
+    app.state.console_rasa = previous
     client.close()
 
 

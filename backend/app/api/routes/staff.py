@@ -84,9 +84,10 @@ class DeliveryStepRequest(DeliveryStatusRequest):
     failure_reason: Annotated[Text, Field(max_length=500)] | None = None
 
 
-def resident_notifier(runtime: Any) -> ResidentNotifier | None:
-    """The console's push into a resident's conversation (the Rasa client), when configured."""
-    client = getattr(runtime, "rasa", None)
+def resident_notifier(request: Request) -> ResidentNotifier | None:
+    """The console's push into a resident's conversation: its Rasa client (app.console.rasa)
+    when one is configured, else None (the step is audited as not told)."""
+    client = getattr(request.app.state, "console_rasa", None)
     return getattr(client, "notify", None)
 
 
@@ -202,14 +203,14 @@ def delivery_status(
     staff: StaffDep,
     store: StoreDep,
     district: DistrictDep,
-    runtime: RuntimeDep,
+    request: Request,
     now: NowDep,
 ) -> dict[str, Any]:
     order, told = console_deliveries.move_delivery(
         store,
         district,
         staff,
-        resident_notifier(runtime),
+        resident_notifier(request),
         order_number=order_id,
         status=body.status,
         id_checked=body.id_checked,
