@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from app.api.problems import install_problem_handlers
 from app.api.routes import bulk, dev, district, handoff, health, identity, orders, staff
 from app.clock import Clock, system_clock
+from app.console import install_console
 from app.log_config import configure_logging
 from app.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from app.migrate import upgrade_to_head
@@ -63,6 +64,7 @@ def create_app(
         app.include_router(module.router)
     if settings.exposes_sms_outbox:
         app.include_router(dev.router)
+    install_console(app)
 
     @app.middleware("http")
     async def _metrics(

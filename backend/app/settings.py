@@ -90,6 +90,16 @@ class Settings(BaseSettings):
     # The Rasa HTTP API (handoff transcripts, staff replies): its JWT signing secret, never sent.
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr | None = None
+    rasa_timeout_s: float = 5.0
+    rasa_token_ttl_s: int = 60  # each call signs its own conversation-scoped token
+
+    # The staff console (docs/console.md): cookie sessions, server side.
+    console_session_ttl_s: int = 8 * 3600  # a working day, then log in again
+    console_idle_timeout_s: int = 30 * 60  # a PC left alone ends its session
+    # Secure cookies: None follows the request (https, or X-Forwarded-Proto from the proxy).
+    console_secure_cookies: bool | None = None
+    # A waiting ticket nobody took within this time is raised to the supervisors.
+    handoff_escalate_after_s: int = 10 * 60
 
     otp_ttl_s: int = 180
     otp_max_tries: int = 5

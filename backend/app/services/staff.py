@@ -62,23 +62,23 @@ def _check_password(password: str, stored_hash: str, concurrency: int) -> bool:
         return verify_password(password, stored_hash)
 
 
-def login(
+def authenticate(
     store: Store,
     secret: str,
     *,
     username: str,
     password: str,
-    ttl_s: int,
     now: datetime,
     client_address: str = "unknown",
     limits: LoginLimits | None = None,
-) -> StaffLogin:
-    """Check a password and issue a staff token.
+) -> StaffAccount:
+    """Check a password under the login limits; the account on success (no token issued).
 
     The attempt takes a slot under the account's and the client's failure limits first (a short
     transaction, so concurrent guesses cannot pass the limit together); the password hash is
     computed with no transaction open and no database lock held, at most
-    `limits.hash_concurrency` at a time; a success gives the slots back.
+    `limits.hash_concurrency` at a time; a success gives the slots back. The bearer-token login
+    and the console's cookie login both go through here.
 
     Raises:
         LoginRateLimited: too many failed logins for the account or from the client.
@@ -105,6 +105,35 @@ def login(
         logger.info("staff_login_refused")
         raise Unauthorized("wrong username or password")
     give_back(store, taken)
+    return account
+
+
+def login(
+    store: Store,
+    secret: str,
+    *,
+    username: str,
+    password: str,
+    ttl_s: int,
+    now: datetime,
+    client_address: str = "unknown",
+    limits: LoginLimits | None = None,
+) -> StaffLogin:
+    """Check a password (`authenticate`) and issue a staff bearer token.
+
+    Raises:
+        LoginRateLimited: too many failed logins for the account or from the client.
+        Unauthorized: unknown user, inactive account or wrong password (one answer for all).
+    """
+    account = authenticate(
+        store,
+        secret,
+        username=username,
+        password=password,
+        now=now,
+        client_address=client_address,
+        limits=limits,
+    )
     token = new_token()
     expires_at = now + timedelta(seconds=ttl_s)
     with store.transaction():
