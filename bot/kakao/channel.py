@@ -47,6 +47,7 @@ from bot.kakao.skill_response import (
 from bot.reply import ChannelTexts, Reply, domain_of
 from bot.runtime_profile import is_dev_or_test
 from bot.turn_guard import TurnGuard
+from bot.turn_runner import off_loop
 from nlu.pii import mask_rrn
 
 logger = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class KakaoMailboxOutput(KakaoCollector):
         if platform_id(KAKAO, recipient) is None:
             logger.warning("kakao_push_not_a_kakao_conversation")
             return
-        self.mailbox.put(recipient, [message])
+        await self.mailbox.put(recipient, [message])
 
 
 class KakaoInput(InputChannel):
@@ -149,8 +150,9 @@ class KakaoInput(InputChannel):
         self.sync_budget_s = sync_budget_s
         self.callback_url_prefixes = tuple(callback_url_prefixes)
         self.texts = texts or ChannelTexts.from_yaml("kakao", TEXTS_FILE)
-        self.mailbox = Mailbox()
-        self.recent = RecentAnswers(dedupe_window_s)
+        # shared by every Rasa instance when Redis is configured (bot/state_store.py)
+        self.mailbox = Mailbox.open()
+        self.recent = RecentAnswers.open(dedupe_window_s, running_for_s=sync_budget_s + 10.0)
         self.turns = turns or TurnGuard()
         self._background: set[asyncio.Future[Any]] = set()
         # without a secret anyone could write as any Kakao user: only a developer may run so
@@ -194,6 +196,8 @@ class KakaoInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         bp = Blueprint(f"kakao_webhook_{id(self)}", __name__)
+        # the turn's CPU work runs off the server's loop, so the 3.5 s switch fires on time
+        on_new_message = off_loop(on_new_message)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -218,27 +222,30 @@ class KakaoInput(InputChannel):
 
             # "more"/"show answer" presses never reach Rasa and are identical every time, so
             # they are not de-duplicated; every other request body is answered once
-            earlier = None if skill.wants_more else self.recent.claim(skill.dedupe_key)
-            if earlier is not None:
+            # (on whichever instance the first one reached: the claim is SET NX in Redis)
+            if not skill.wants_more and not await self.recent.claim(skill.dedupe_key):
                 logger.info(
                     "kakao_duplicate_request",
                     extra={"conversation_id": conversation_id(KAKAO, skill.sender_id)},
                 )
-                # wait for the first request's answer without ever cancelling it
-                await asyncio.wait({earlier}, timeout=self.sync_budget_s + 1.0)
-                if earlier.done() and not earlier.cancelled():
-                    return _json(earlier.result())
+                # wait for the first request's answer, within Kakao's time
+                budget = self.sync_budget_s + 0.5 - (time.monotonic() - started)
+                earlier = await self.recent.wait_for(skill.dedupe_key, max(0.0, budget))
+                if earlier is not None:
+                    return _json(earlier)
                 return _json(self._notice_response("late", request))
             try:
                 answer = await self._answer(skill, request, on_new_message, started)
             except Exception:
-                self.recent.abandon(skill.dedupe_key)
+                if not skill.wants_more:
+                    await self.recent.abandon(skill.dedupe_key)
                 logger.exception(
                     "kakao_request_failed",
                     extra={"conversation_id": conversation_id(KAKAO, skill.sender_id)},
                 )
                 return _json(self._notice_response("error", request))
-            self.recent.finish(skill.dedupe_key, answer)
+            if not skill.wants_more:
+                await self.recent.finish(skill.dedupe_key, answer)
             return _json(answer)
 
         return bp
@@ -255,13 +262,13 @@ class KakaoInput(InputChannel):
             template["quickReplies"] = [more_quick_reply(words["show_answer"])]
         return {"version": "2.0", "template": template}
 
-    def _render(
+    async def _render(
         self, sender_id: str, messages: list[dict[str, Any]], words: dict[str, str]
     ) -> dict[str, Any]:
         """Render waiting mailbox messages plus ``messages``; keep further pages for "more"."""
-        reply = Reply.from_rasa(self.mailbox.take(sender_id) + messages)
+        reply = Reply.from_rasa(await self.mailbox.take(sender_id) + messages)
         pages = render_pages(reply, words)
-        self.mailbox.set_pages(sender_id, pages[1:])
+        await self.mailbox.set_pages(sender_id, pages[1:])
         return pages[0]
 
     async def _answer(
@@ -270,16 +277,16 @@ class KakaoInput(InputChannel):
         sender = conversation_id(KAKAO, skill.sender_id)
         words = self._words(request)
         if skill.wants_more:
-            page = self.mailbox.next_page(sender)
+            page = await self.mailbox.next_page(sender)
             if page is not None:
                 return page
-            if self.mailbox.has_messages(sender):
-                return self._render(sender, [], words)
-            if self.mailbox.has_turn_in_flight(sender):
+            if await self.mailbox.has_messages(sender):
+                return await self._render(sender, [], words)
+            if await self.mailbox.has_turn_in_flight(sender):
                 return self._notice_response("still_preparing", request)
             return self._notice_response("nothing_more", request)
 
-        self.mailbox.drop_pages(sender)  # the resident moved on from the previous long answer
+        await self.mailbox.drop_pages(sender)  # the resident moved on from the previous answer
         collector = KakaoCollector()
         message = UserMessage(
             mask_rrn(skill.rasa_text),
@@ -296,11 +303,12 @@ class KakaoInput(InputChannel):
                 }
             },
         )
-        self.mailbox.turn_started(sender)
-        turn = asyncio.ensure_future(self.turns.run(message, on_new_message, request.app))
+        await self.mailbox.turn_started(sender)
+        turn = asyncio.ensure_future(
+            self._run_turn(sender, self.turns.run(message, on_new_message, request.app))
+        )
         self._background.add(turn)
         turn.add_done_callback(self._background.discard)
-        turn.add_done_callback(lambda _: self.mailbox.turn_finished(sender))
 
         budget = max(0.0, self.sync_budget_s - (time.monotonic() - started))
         # asyncio.wait never cancels the turn, even when this request handler is cancelled
@@ -311,7 +319,9 @@ class KakaoInput(InputChannel):
             raise
         if turn in done:
             outcome = "sync"
-            answer = self._render(sender, self._turn_messages(turn, collector, words), words)
+            answer = await self._render(
+                sender, self._turn_messages(turn, collector, words), words
+            )
         else:
             callback_url = self._callback_url(skill)
             if callback_url:
@@ -337,6 +347,12 @@ class KakaoInput(InputChannel):
         )
         return answer
 
+    async def _run_turn(self, sender: str, turn: Awaitable[Any]) -> Any:
+        try:
+            return await turn
+        finally:
+            await self.mailbox.turn_finished(sender)
+
     def _file_when_done(
         self,
         turn: asyncio.Future[Any],
@@ -345,9 +361,14 @@ class KakaoInput(InputChannel):
         words: dict[str, str],
     ) -> None:
         """Put the turn's answer in the mailbox when it ends (nobody waits for it any more)."""
-        turn.add_done_callback(
-            lambda t: self.mailbox.put(sender, self._turn_messages(t, collector, words))
-        )
+
+        async def file() -> None:
+            await asyncio.wait({turn})
+            await self.mailbox.put(sender, self._turn_messages(turn, collector, words))
+
+        task = asyncio.ensure_future(file())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     @staticmethod
     def _turn_messages(
@@ -376,9 +397,9 @@ class KakaoInput(InputChannel):
         messages = self._turn_messages(turn, collector, words)
         if time.monotonic() > deadline:
             logger.warning("kakao_callback_expired", extra={"conversation_id": sender})
-            self.mailbox.put(sender, messages)
+            await self.mailbox.put(sender, messages)
             return
-        waiting = self.mailbox.take(sender)
+        waiting = await self.mailbox.take(sender)
         pages = render_pages(Reply.from_rasa(waiting + messages), words)
         status = "error"
         try:
@@ -388,10 +409,10 @@ class KakaoInput(InputChannel):
             result = resp.json() if resp.content else {}
             status = str(result.get("status", "")) if isinstance(result, dict) else ""
             if resp.status_code == 200 and status in {"SUCCESS", ""}:
-                self.mailbox.set_pages(sender, pages[1:])
+                await self.mailbox.set_pages(sender, pages[1:])
                 logger.info("kakao_callback_sent", extra={"conversation_id": sender})
                 return
         except (httpx.HTTPError, ValueError):
             pass
         logger.warning("kakao_callback_failed", extra={"conversation_id": sender, "status": status})
-        self.mailbox.put(sender, waiting + messages)
+        await self.mailbox.put(sender, waiting + messages)

@@ -19,8 +19,6 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -32,12 +30,12 @@ from sanic.response import HTTPResponse
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.bounded import BoundedMap
 from bot.conversation_ids import TELEGRAM, conversation_id
 from bot.input_guard import BodyRefused, parse_json_body, repair_text
 from bot.reply import ChannelTexts, Reply
 from bot.runtime_profile import is_dev_or_test
-from bot.telegram.keyboard import CallbackStore
+from bot.state_store import open_store
+from bot.telegram.keyboard import MAX_STORED_PAYLOADS, CallbackStore
 from bot.telegram.output import (
     DEFAULT_BASE_URL,
     TelegramBot,
@@ -46,6 +44,7 @@ from bot.telegram.output import (
 )
 from bot.telegram.updates import Incoming, classify
 from bot.turn_guard import TurnGuard
+from bot.turn_runner import off_loop
 from nlu.pii import mask_rrn
 
 logger = logging.getLogger(__name__)
@@ -64,27 +63,6 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 def _json(body: Any, status: int = 200) -> HTTPResponse:
     return response.json(body, status=status)
-
-
-class RecentIds:
-    """A bounded set of recently seen keys with a time to live."""
-
-    def __init__(self, ttl_s: float, max_size: int = MAX_SEEN) -> None:
-        self._seen: OrderedDict[Any, float] = OrderedDict()
-        self._ttl_s = ttl_s
-        self._max = max_size
-
-    def add(self, key: Any) -> bool:
-        """Record ``key``; return ``False`` when it was already seen within the TTL."""
-        now = time.monotonic()
-        while self._seen and next(iter(self._seen.values())) < now - self._ttl_s:
-            self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        while len(self._seen) > self._max:
-            self._seen.popitem(last=False)
-        return True
 
 
 class TelegramInput(InputChannel):
@@ -122,12 +100,14 @@ class TelegramInput(InputChannel):
         self.start_payload = start_payload
         self.texts = texts or ChannelTexts.from_yaml("telegram", TEXTS_FILE)
         self.bot = TelegramBot(token, base_url)
-        self.store = CallbackStore()
+        # what must hold whichever Rasa instance an update reaches lives in the state store
+        # (bot/state_store.py: Redis when configured, else bounded process memory)
+        self.store = CallbackStore(store=open_store("telegram-buttons", MAX_STORED_PAYLOADS))
         self._app: Sanic | None = None
-        self._seen_updates = RecentIds(SEEN_UPDATES_TTL_S)
-        self._pressed = RecentIds(SEEN_UPDATES_TTL_S)
-        # a group is told once per GROUP_NOTICE_EVERY_S: the map forgets it after that anyway
-        self._group_notices: BoundedMap[int, float] = BoundedMap(MAX_GROUPS, GROUP_NOTICE_EVERY_S)
+        self._seen_updates = open_store("telegram-updates", MAX_SEEN)
+        self._pressed = open_store("telegram-pressed", MAX_SEEN)
+        # a group is told once per GROUP_NOTICE_EVERY_S: the key expires after that
+        self._group_notices = open_store("telegram-groups", MAX_GROUPS)
         self.turns = turns or TurnGuard()
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_users: dict[int, int] = {}
@@ -174,6 +154,8 @@ class TelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         bp = Blueprint(f"telegram_webhook_{id(self)}", __name__)
+        # the turn's CPU work runs off the server's loop (bot/turn_runner.py)
+        on_new_message = off_loop(on_new_message)
 
         @bp.listener("after_server_start")
         async def start(app: Sanic, _: Any) -> None:
@@ -204,7 +186,10 @@ class TelegramInput(InputChannel):
             except Exception:  # PTB raises many kinds on a malformed update; none is ours
                 logger.info("telegram_update_unreadable", extra={"update_id": update_id})
                 return _json({"error": "bad_request"}, status=400)
-            if not self._seen_updates.add(update.update_id):
+            # SET NX: of two instances given the same update, one handles it
+            if not await self._seen_updates.set_if_absent(
+                str(update.update_id), 1, SEEN_UPDATES_TTL_S
+            ):
                 logger.info("telegram_duplicate_update", extra={"update_id": update.update_id})
                 return _json({"status": "duplicate"})
             task = asyncio.ensure_future(self.process(update, on_new_message, incoming))
@@ -302,10 +287,12 @@ class TelegramInput(InputChannel):
         text: str | None = None
         if not incoming.is_private:
             answer_text = words["group_short"]
-        elif not self._pressed.add((chat_id, incoming.message_id)):
+        elif not await self._pressed.set_if_absent(
+            f"{chat_id}:{incoming.message_id}", 1, SEEN_UPDATES_TTL_S
+        ):
             answer_text = words["already_chosen"]  # a keyboard is used once: no double orders
         else:
-            text = self.store.get(incoming.callback_data) or incoming.pressed_title or None
+            text = await self.store.get(incoming.callback_data) or incoming.pressed_title or None
         await self.bot.call(
             "answer_callback_query",
             callback_query_id=incoming.callback_id,
@@ -328,7 +315,6 @@ class TelegramInput(InputChannel):
         return text
 
     async def _group_notice(self, chat_id: int, output: TelegramOutput) -> None:
-        if chat_id in self._group_notices:  # told within GROUP_NOTICE_EVERY_S (the map's TTL)
-            return
-        self._group_notices.set(chat_id, time.monotonic())
+        if not await self._group_notices.set_if_absent(str(chat_id), 1, GROUP_NOTICE_EVERY_S):
+            return  # told within GROUP_NOTICE_EVERY_S
         await output.send_notice(chat_id, "group")

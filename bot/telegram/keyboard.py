@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -20,6 +19,7 @@ from urllib.parse import urlparse
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.reply import Button, Card, Document, Image, Link, Reply, Text
+from bot.state_store import MemoryStateStore, StateStore
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -29,18 +29,22 @@ MAX_BUTTONS_PER_KEYBOARD = 100
 SHORT_TITLE = 10  # two short buttons share a row; longer titles get a row each
 CALLBACK_PREFIX = "b:"
 MAX_STORED_PAYLOADS = 50_000
+PAYLOADS_FOR_S = 30 * 24 * 3600.0  # an older keyboard falls back to the pressed button's title
 
 
 class CallbackStore:
-    """Short callback ids to Rasa payloads, kept in process memory (bounded, least recent out).
+    """Short callback ids to Rasa payloads, in a ``StateStore`` (bot/state_store.py): bounded
+    process memory, or Redis shared by every Rasa instance, so a press reaching any instance finds
+    its payload. Rendering is synchronous, so ``put`` notes the id and ``save`` (awaited before the
+    keyboard is sent) stores it.
 
-    After a restart an old keyboard's ids are unknown; the channel then falls back to the pressed
+    An id the store no longer knows (after a restart, or a month later) falls back to the pressed
     button's title (it is in the callback query's message), read by the NLU like typed text.
     """
 
-    def __init__(self, max_size: int = MAX_STORED_PAYLOADS) -> None:
-        self._payloads: OrderedDict[str, str] = OrderedDict()
-        self._max = max_size
+    def __init__(self, max_size: int = MAX_STORED_PAYLOADS, store: StateStore | None = None) -> None:
+        self._store = store or MemoryStateStore(max_size)
+        self._unsaved: dict[str, str] = {}
 
     @staticmethod
     def id_for(payload: str) -> str:
@@ -49,17 +53,19 @@ class CallbackStore:
 
     def put(self, payload: str) -> str:
         callback_id = self.id_for(payload)
-        self._payloads[callback_id] = payload
-        self._payloads.move_to_end(callback_id)
-        while len(self._payloads) > self._max:
-            self._payloads.popitem(last=False)
+        self._unsaved[callback_id] = payload
         return callback_id
 
-    def get(self, callback_id: str) -> str | None:
-        payload = self._payloads.get(callback_id)
-        if payload is not None:
-            self._payloads.move_to_end(callback_id)
-        return payload
+    async def save(self) -> None:
+        while self._unsaved:
+            callback_id, payload = self._unsaved.popitem()
+            await self._store.set(callback_id, payload, PAYLOADS_FOR_S)
+
+    async def get(self, callback_id: str) -> str | None:
+        payload = self._unsaved.get(callback_id)
+        if payload is None:
+            payload = await self._store.get(callback_id)
+        return payload if isinstance(payload, str) else None
 
 
 def to_inline_keyboard(buttons: Sequence[Button], store: CallbackStore) -> InlineKeyboardMarkup:

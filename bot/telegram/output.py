@@ -116,7 +116,9 @@ class TelegramOutput(OutputChannel):
         await self.send_response(recipient_id, {"text": text})
 
     async def send_reply(self, chat_id: int | str, reply: Reply) -> None:
-        for outgoing in render(reply, self.store, self.words()):
+        sends = render(reply, self.store, self.words())
+        await self.store.save()  # every instance must know the buttons before they are pressed
+        for outgoing in sends:
             await self._send(chat_id, outgoing)
 
     async def send_notice(self, chat_id: int | str, key: str) -> None:

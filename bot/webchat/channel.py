@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.bounded import BoundedMap
 from bot.client_key import client_key
 from bot.conversation_ids import WEB, conversation_id, platform_id
 from bot.input_guard import BodyRefused, parse_json_body, repair_text
+from bot.state_store import MemoryStateStore, StateStore, open_store
 from bot.turn_guard import TurnGuard
+from bot.turn_runner import off_loop
 from bot.webchat.session import COOKIE_NAME, WebchatSessions, set_cookie, signing_key
 from nlu.pii import mask_rrn
 
@@ -61,21 +61,26 @@ class WebchatCollector(CollectingOutputChannel):
 
 
 class PendingMessages:
-    """Messages pushed outside a turn, per conversation id, until the page fetches them."""
+    """Messages pushed outside a turn, per conversation id, until the page fetches them; in the
+    state store (bot/state_store.py), so a reply filed by one Rasa instance is served by any."""
 
-    def __init__(self, max_senders: int = MAX_SENDERS, ttl_s: float = PENDING_FOR_S) -> None:
-        self._boxes: BoundedMap[str, deque[dict[str, Any]]] = BoundedMap(max_senders, ttl_s)
+    def __init__(
+        self,
+        max_senders: int = MAX_SENDERS,
+        ttl_s: float = PENDING_FOR_S,
+        store: StateStore | None = None,
+    ) -> None:
+        self._boxes = store or MemoryStateStore(max_senders)
+        self._ttl_s = ttl_s
 
     def __len__(self) -> int:
-        return len(self._boxes)
+        return len(self._boxes) if isinstance(self._boxes, MemoryStateStore) else -1
 
-    def put(self, conversation: str, message: dict[str, Any]) -> None:
-        box = self._boxes.setdefault(conversation, lambda: deque(maxlen=MAX_PENDING_PER_SENDER))
-        assert box is not None
-        box.append(message)
+    async def put(self, conversation: str, message: dict[str, Any]) -> None:
+        await self._boxes.append(conversation, [message], MAX_PENDING_PER_SENDER, self._ttl_s)
 
-    def take(self, conversation: str) -> list[dict[str, Any]]:
-        return list(self._boxes.pop(conversation) or ())
+    async def take(self, conversation: str) -> list[dict[str, Any]]:
+        return await self._boxes.pop_all(conversation)
 
 
 class WebchatPushOutput(WebchatCollector):
@@ -90,7 +95,7 @@ class WebchatPushOutput(WebchatCollector):
         if platform_id(WEB, recipient) is None:
             logger.warning("webchat_push_not_a_webchat_conversation")
             return
-        self.pending.put(recipient, message)
+        await self.pending.put(recipient, message)
 
 
 def _error(detail: str, status: int = 400, code: str = "bad_request") -> HTTPResponse:
@@ -112,7 +117,7 @@ class WebchatInput(InputChannel):
         self, sessions: WebchatSessions | None = None, turns: TurnGuard | None = None
     ) -> None:
         self.page = PAGE_FILE.read_text(encoding="utf-8")
-        self.pending = PendingMessages()
+        self.pending = PendingMessages(store=open_store("webchat-pending", MAX_SENDERS))
         self.sessions = sessions or WebchatSessions(signing_key())
         self.turns = turns or TurnGuard()
 
@@ -129,6 +134,8 @@ class WebchatInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         bp = Blueprint(f"webchat_{id(self)}", __name__)
+        # the turn's CPU work runs off the server's loop (bot/turn_runner.py)
+        on_new_message = off_loop(on_new_message)
 
         def finish(resp: HTTPResponse, request: Request, cookie: str | None) -> HTTPResponse:
             if cookie is not None:
@@ -178,7 +185,8 @@ class WebchatInput(InputChannel):
                 # what was said before the failure still reaches the page, then an apology
                 logger.exception("webchat_turn_failed", extra={"conversation_id": sender})
                 failed = [{"recipient_id": sender, "custom": {"error": "turn_failed"}}]
-            resp = response.json(self.pending.take(sender) + collector.messages + failed)
+            waiting = await self.pending.take(sender)
+            resp = response.json(waiting + collector.messages + failed)
             return finish(resp, request, cookie)
 
         @bp.route("/pending", methods=["GET"])
@@ -186,7 +194,7 @@ class WebchatInput(InputChannel):
             session_id = self.sessions.verify(request.cookies.get(COOKIE_NAME))
             if session_id is None:
                 return response.json([])
-            return response.json(self.pending.take(conversation_id(WEB, session_id)))
+            return response.json(await self.pending.take(conversation_id(WEB, session_id)))
 
         @bp.route("/new", methods=["POST"])
         async def new(request: Request) -> HTTPResponse:

@@ -19,7 +19,8 @@ from rasa.core.channels.channel import UserMessage
 from servers import ROOT, load_payload, serve_aiohttp, serve_sanic
 
 import bot.telegram.channel as telegram_channel
-from bot.telegram.channel import RecentIds, TelegramInput
+from bot.state_store import MemoryStateStore
+from bot.telegram.channel import TelegramInput
 from bot.telegram.keyboard import MAX_CALLBACK_DATA_BYTES, MAX_TEXT, CallbackStore
 from bot.telegram.polling import poll
 from bot.turn_guard import TurnGuard, shared_texts
@@ -127,7 +128,7 @@ async def test_text_message_reaches_rasa_and_the_answer_has_an_inline_keyboard()
     (button,) = sent["reply_markup"]["inline_keyboard"][0]
     assert button["text"] == "무인발급기"
     assert len(button["callback_data"].encode()) <= MAX_CALLBACK_DATA_BYTES
-    assert channel.store.get(button["callback_data"]) == payload
+    assert await channel.store.get(button["callback_data"]) == payload
 
 
 async def test_webhook_answers_at_once_while_the_turn_is_slow() -> None:
@@ -456,11 +457,13 @@ async def test_group_notices_are_remembered_for_a_bounded_number_of_groups(
     assert len(api.sent_texts()) == 6  # each new group was told once
 
 
-def test_seen_update_ids_are_bounded() -> None:
-    seen = RecentIds(ttl_s=3600, max_size=100)
-    assert all(seen.add(i) for i in range(1000))
-    assert len(seen._seen) == 100
-    assert seen.add(999) is False  # the most recent are still remembered
+async def test_seen_update_ids_are_bounded() -> None:
+    channel = TelegramInput(token="123:abc")
+    assert isinstance(channel._seen_updates, MemoryStateStore)  # no Redis configured
+    seen = MemoryStateStore(max_keys=100)
+    assert all([await seen.set_if_absent(str(i), 1, 3600) for i in range(1000)])
+    assert len(seen) == 100
+    assert not await seen.set_if_absent("999", 1, 3600)  # the most recent are still remembered
 
 
 async def test_turn_that_fails_with_the_action_server_down_is_explained() -> None:

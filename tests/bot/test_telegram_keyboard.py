@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORDS = yaml.safe_load((ROOT / "bot/telegram/texts.yml").read_text(encoding="utf-8"))
 
 
-def test_long_korean_payload_gets_a_short_id_that_maps_back() -> None:
+async def test_long_korean_payload_gets_a_short_id_that_maps_back() -> None:
     store = CallbackStore()
     payload = '/inform{"document":"주민등록표등본","dong":"신당5동","copies":"3","method":"kiosk"}'
     assert len(payload.encode()) > MAX_CALLBACK_DATA_BYTES
@@ -30,17 +30,22 @@ def test_long_korean_payload_gets_a_short_id_that_maps_back() -> None:
     data = keyboard.inline_keyboard[0][0].callback_data
     assert isinstance(data, str)
     assert len(data.encode()) <= MAX_CALLBACK_DATA_BYTES
-    assert store.get(data) == payload
+    assert await store.get(data) == payload
+    await store.save()
+    assert await store.get(data) == payload
 
 
-def test_same_payload_same_id_and_store_is_bounded() -> None:
+async def test_same_payload_same_id_and_store_is_bounded() -> None:
     store = CallbackStore(max_size=2)
     first = store.put("/a")
     assert store.put("/a") == first
+    await store.save()
     store.put("/b")
+    await store.save()
     store.put("/c")
-    assert store.get(first) is None  # least recently used went out
-    assert store.get(CallbackStore.id_for("/c")) == "/c"
+    await store.save()
+    assert await store.get(first) is None  # least recently used went out
+    assert await store.get(CallbackStore.id_for("/c")) == "/c"
 
 
 def test_short_titles_share_rows_long_titles_get_their_own() -> None:
@@ -138,7 +143,7 @@ DOMAIN_RESPONSES = _domain_responses()
 @pytest.mark.parametrize(
     ("name", "variation"), DOMAIN_RESPONSES, ids=[n for n, _ in DOMAIN_RESPONSES]
 )
-def test_every_domain_response_renders_within_telegram_limits(
+async def test_every_domain_response_renders_within_telegram_limits(
     name: str, variation: dict[str, object]
 ) -> None:
     store = CallbackStore()
@@ -157,5 +162,5 @@ def test_every_domain_response_renders_within_telegram_limits(
                 if button.callback_data is not None:
                     data = str(button.callback_data)
                     assert len(data.encode()) <= MAX_CALLBACK_DATA_BYTES
-                    pressed.append(store.get(data))
+                    pressed.append(await store.get(data))
     assert pressed == [b.payload for b in reply.buttons], name

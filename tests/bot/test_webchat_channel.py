@@ -253,7 +253,7 @@ async def test_pending_serves_only_the_cookies_conversation() -> None:
             with_own_cookie = await stranger.get(base + "/webhooks/webchat/pending")
     assert by_query.json() == []
     assert with_own_cookie.json() == []
-    assert [m["text"] for m in channel.pending.take(sender)] == ["담당 주무관이에요."]
+    assert [m["text"] for m in await channel.pending.take(sender)] == ["담당 주무관이에요."]
 
 
 @pytest.mark.parametrize("recipient", ["web-7", "kakao:abc", "telegram:1", "rest:web:abc"])
@@ -263,13 +263,13 @@ async def test_a_push_to_an_id_outside_the_web_namespace_is_not_filed(recipient:
     assert len(channel.pending) == 0
 
 
-def test_pending_boxes_are_bounded() -> None:
+async def test_pending_boxes_are_bounded() -> None:
     pending = PendingMessages(max_senders=5)
     for i in range(50):
         for _ in range(webchat_channel.MAX_PENDING_PER_SENDER + 5):
-            pending.put(f"web:{i}", {"text": "x"})
+            await pending.put(f"web:{i}", {"text": "x"})
     assert len(pending) == 5
-    assert len(pending.take("web:49")) == webchat_channel.MAX_PENDING_PER_SENDER
+    assert len(await pending.take("web:49")) == webchat_channel.MAX_PENDING_PER_SENDER
 
 
 # -- in a real browser -------------------------------------------------------------------------
