@@ -17,7 +17,8 @@ servers are off: nothing is sent and no ``~/.config/rasa/global.yml`` is written
 
 Action-server responses are validated with a schema compiled once instead of Rasa's per-call
 ``jsonschema.validate`` (``bot/fast_action_validation.py``; ``MINWON_ACTION_VALIDATION=off``
-skips the check for the trusted local action server).
+skips the check for the trusted local action server), and events are read back without Rasa's
+search of every event class per event (``bot/fast_events.py``).
 """
 
 from __future__ import annotations
@@ -111,8 +112,9 @@ def _telemetry_off() -> None:
 def main() -> None:
     args = rasa_argv(sys.argv[1:], os.environ)
     _telemetry_off()
-    from bot import fast_action_validation
+    from bot import fast_action_validation, fast_events
 
+    fast_events.install()
     try:
         fast_action_validation.install(os.environ)
     except fast_action_validation.ActionValidationConfigError as e:

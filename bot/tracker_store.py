@@ -22,6 +22,17 @@ machine, PostgreSQL when scaled out). What it changes (docs/privacy.md):
   a key derived from ``MINWON_SECRET_KEY`` (HKDF-SHA256). Rasa, its HTTP API and the action server
   see the decrypted events. Only the sender id, event type, intent name, action or slot name and
   time stay readable, so operators can still count and trace conversations.
+- **A turn's reads do not grow with old sessions.** Rasa's query for the current session compares
+  every stored event of the sender with the latest session start (one ``OR`` over a subquery, so
+  no index range applies). Here the session start is looked up first, and the events are then
+  read by an index on (sender id, time): a resident's hundredth visit costs what the first did.
+  Events are turned back into Rasa's classes without Rasa's per-event search of every event
+  class (``bot/fast_events.py``). SQLite runs in WAL mode (one sync per commit instead of three;
+  readers beside the writer); ``synchronous`` stays FULL unless ``MINWON_TRACKER_SQLITE_SYNC``
+  says ``NORMAL`` (then the last commits can be lost on a power cut, never on a crash). The
+  database's waits (the commit's disk sync, the reads) run in a worker thread, off Rasa's event
+  loop; each event's plaintext is remembered by its token (bounded), so a turn decrypts only
+  the events written since by other processes.
 - **Conversations are kept for a bounded time.** A conversation whose last event is older than
   ``MINWON_RETENTION_DAYS`` (default 30) is deleted at start-up and then at most once every
   ``MINWON_RETENTION_SWEEP_SECONDS`` (default 3600) on a save.
@@ -32,6 +43,7 @@ Key rotation: set the new ``MINWON_SECRET_KEY`` and list the old ones, comma-sep
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import copy
@@ -39,8 +51,10 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Generator, Iterable, Mapping
 from typing import Any
 
@@ -54,7 +68,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.cli import print_error_and_exit
 
-from bot import log_redaction
+from bot import fast_events, log_redaction
 from nlu.pii import ends_with_rrn_front_half, mask_rrn, mask_rrn_back_halves
 
 logger = logging.getLogger(__name__)
@@ -63,6 +77,14 @@ SECRET_KEY_ENV = "MINWON_SECRET_KEY"
 PREVIOUS_KEYS_ENV = "MINWON_PREVIOUS_SECRET_KEYS"
 RETENTION_DAYS_ENV = "MINWON_RETENTION_DAYS"
 SWEEP_SECONDS_ENV = "MINWON_RETENTION_SWEEP_SECONDS"
+SQLITE_SYNC_ENV = "MINWON_TRACKER_SQLITE_SYNC"
+SQLITE_SYNC_MODES = ("FULL", "NORMAL")
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Index range reads of one sender's events: its latest session start, then that session's events.
+_INDEXES = {
+    "ix_events_sender_type_time": ("sender_id", "type_name", "timestamp"),
+    "ix_events_sender_time": ("sender_id", "timestamp"),
+}
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_SWEEP_SECONDS = 3600
 # Only these profiles may run without MINWON_SECRET_KEY (bot/profiles.py; unset = production).
@@ -126,6 +148,14 @@ def _positive_number(env: Mapping[str, str], name: str, default: float) -> float
 
 def retention_days_from_env(env: Mapping[str, str] = os.environ) -> float:
     return _positive_number(env, RETENTION_DAYS_ENV, DEFAULT_RETENTION_DAYS)
+
+
+def sqlite_sync_from_env(env: Mapping[str, str] = os.environ) -> str:
+    mode = (env.get(SQLITE_SYNC_ENV) or "FULL").strip().upper()
+    if mode not in SQLITE_SYNC_MODES:
+        raise TrackerStoreConfigError(
+            f"{SQLITE_SYNC_ENV}={mode!r}: give one of {', '.join(SQLITE_SYNC_MODES)}")
+    return mode
 
 
 # --- what is stored ---
@@ -226,21 +256,58 @@ def serialise_events(
 # --- the store ---
 
 
+PLAINTEXT_CACHE_EVENTS = 20_000
+
+
+class PlaintextCache:
+    """The plaintext of the events this process wrote or read lately, by their Fernet token.
+
+    A stored event never changes, and each token is unique (random IV), so a token seen before
+    needs no second decryption: a turn then decrypts only the events other processes added
+    since. Bounded (least recently used out); the same data Rasa holds in memory for a turn.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()  # saves run in worker threads
+
+    def get(self, token: str) -> bytes | None:
+        with self._lock:
+            plaintext = self._items.get(token)
+            if plaintext is not None:
+                self._items.move_to_end(token)
+            return plaintext
+
+    def put(self, token: str, plaintext: bytes) -> None:
+        with self._lock:
+            self._items[token] = plaintext
+            self._items.move_to_end(token)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
 class PrivateSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that never exits on a request's data, masks RRNs, encrypts, and forgets."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The first minwon code Rasa runs at start-up: mask personal numbers in its logs from here.
         log_redaction.install()
+        fast_events.install()
         try:
             self._cipher = cipher_from_env()
             self._retention_days = retention_days_from_env()
             self._sweep_every_s = _positive_number(
                 os.environ, SWEEP_SECONDS_ENV, DEFAULT_SWEEP_SECONDS)
+            sqlite_sync = sqlite_sync_from_env()
         except TrackerStoreConfigError as e:
             print_error_and_exit(str(e))
+        self._plaintexts = PlaintextCache(PLAINTEXT_CACHE_EVENTS)
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            self._sqlite_wal(sqlite_sync)
         self._check_schema_at_start()
+        self._create_indexes()
         self._last_sweep = 0.0
         self.sweep_expired()
 
@@ -257,6 +324,30 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         finally:
             session.close()
 
+    def _sqlite_wal(self, synchronous: str) -> None:
+        """WAL journal (kept in the file) and the sync level on every new connection."""
+
+        def on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            # saves run in worker threads: a writer waits for another instead of failing
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.close()
+
+        sa.event.listen(self.engine, "connect", on_connect)
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+    def _create_indexes(self) -> None:
+        table = self.SQLEvent.__table__
+        for name, columns in _INDEXES.items():
+            index = sa.Index(name, *(table.c[c] for c in columns))
+            try:
+                index.create(bind=self.engine, checkfirst=True)
+            except sa.exc.SQLAlchemyError:
+                # another instance created it at the same moment: the index is there either way
+                logger.info("Index %s not created here (exists already?)", name)
+
     @contextlib.contextmanager
     def session_scope(self) -> Generator[sa.orm.Session, None, None]:
         """A session; errors inside it are the caller's, never a reason to exit."""
@@ -269,41 +360,75 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     def _event_query(
         self, session: sa.orm.Session, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> sa.orm.Query:
-        return super()._event_query(
-            session, storage_key(sender_id), fetch_events_from_all_sessions)
+        """Rasa's query (ordered by id; the latest session only unless all are asked for).
+
+        Same rows as ``SQLTrackerStore._event_query`` (events at or after the latest
+        ``session_started``, or all when there is none), in two index range reads.
+        """
+        table = self.SQLEvent
+        key = storage_key(sender_id)
+        query = session.query(table).filter(table.sender_id == key)
+        if not fetch_events_from_all_sessions:
+            session_start = (
+                session.query(sa.func.max(table.timestamp))
+                .filter(table.sender_id == key, table.type_name == SessionStarted.type_name)
+                .scalar()
+            )
+            if session_start is not None:
+                query = query.filter(table.timestamp >= session_start)
+        return query.order_by(table.id)
 
     # encryption
 
     def encrypt(self, data: dict[str, Any]) -> str:
-        token = self._cipher.encrypt(json.dumps(data).encode("ascii"))
-        return json.dumps({ENCRYPTED_FIELD: token.decode("ascii")})
+        plaintext = json.dumps(data).encode("ascii")
+        token = self._cipher.encrypt(plaintext).decode("ascii")
+        self._plaintexts.put(token, plaintext)
+        return json.dumps({ENCRYPTED_FIELD: token})
 
     def decrypt(self, stored: str) -> dict[str, Any]:
         data = json.loads(stored)
         if set(data) != {ENCRYPTED_FIELD}:
             return data  # written before encryption was switched on
+        token = data[ENCRYPTED_FIELD]
+        plaintext = self._plaintexts.get(token)
+        if plaintext is not None:
+            return json.loads(plaintext)
         try:
-            return json.loads(self._cipher.decrypt(data[ENCRYPTED_FIELD].encode("ascii")))
+            plaintext = self._cipher.decrypt(token.encode("ascii"))
         except InvalidToken as e:
             raise ValueError(
                 "a tracker event cannot be decrypted: MINWON_SECRET_KEY changed without "
                 "MINWON_PREVIOUS_SECRET_KEYS (docs/privacy.md)"
             ) from e
+        self._plaintexts.put(token, plaintext)
+        return json.loads(plaintext)
 
     # Rasa's API
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
-        with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
-            events = [self.decrypt(row.data) for row in rows]
+        # the database's wait (disk, network) off the event loop: other turns go on meanwhile
+        rows = await asyncio.get_running_loop().run_in_executor(
+            None, self._stored_data, sender_id, fetch_events_from_all_sessions)
+        events = [self.decrypt(data) for data in rows]
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None
 
+    def _stored_data(self, sender_id: str, fetch_events_from_all_sessions: bool) -> list[str]:
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+            return [data for (data,) in query.with_entities(self.SQLEvent.data)]  # no ORM rows
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
+        # Appends the events not stored yet; the commit (a disk sync) runs off the event loop,
+        # and Rasa's lock keeps this conversation's tracker unchanged until it is done.
+        await asyncio.get_running_loop().run_in_executor(None, self._append_new_events, tracker)
+
+    def _append_new_events(self, tracker: DialogueStateTracker) -> None:
         key = storage_key(tracker.sender_id)
         with self.session_scope() as session:
             stored = self._event_query(

@@ -1,5 +1,6 @@
 """bot/fast_action_validation.py: the action server's responses are checked as Rasa checks them,
-refused with the same error, only without rebuilding the validator on every call (issue 11)."""
+refused with the same error, only without rebuilding the validator on every call (issue 11).
+bot/fast_events.py: events are read back into the classes Rasa's own search finds."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
 from bot import fast_action_validation as fav
+from bot import fast_events
 
 RASA_VALIDATE = fav._RASA_VALIDATE
 ACTION = RemoteAction("validate_certificate_form", None)
@@ -123,3 +125,26 @@ def test_the_rasa_server_entry_point_installs_the_compiled_check(
     monkeypatch.setenv(fav.VALIDATION_ENV, "sometimes")
     with pytest.raises(SystemExit):
         rasa_server.main()
+
+
+def test_events_resolve_to_the_classes_rasas_search_finds() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    original = fast_events._ORIGINAL
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "bot", "action", "slot", "session_started", "active_loop"} <= names
+    for name in sorted(names):
+        assert fast_events.resolve_by_type(name) is original(name)
+        assert fast_events.resolve_by_type(name) is original(name)  # remembered, still the same
+    with pytest.raises(ValueError, match="Unknown event name 'teleport'"):
+        fast_events.resolve_by_type("teleport")
+    assert fast_events.resolve_by_type("teleport", Event) is Event
+    assert fast_events.resolve_by_type("topic") is None
+    fast_events.install()
+    try:
+        assert Event.from_parameters({"event": "slot", "name": "a", "value": 1}) is not None
+        assert Event.resolve_by_type("slot") is original("slot")
+    finally:
+        fast_events.uninstall()
+    assert Event.resolve_by_type is original

@@ -303,6 +303,80 @@ def test_a_retention_that_is_not_a_positive_number_refuses_to_start(value: str) 
         retention_days_from_env({"MINWON_RETENTION_DAYS": value})
 
 
+# --- a turn's cost does not grow with old sessions ---
+
+
+def _session(turn: int) -> list[object]:
+    events: list[object] = [ActionExecuted("action_session_start"), SessionStarted(),
+                            ActionExecuted("action_listen")]
+    for k in range(3):
+        events += [user(f"등본 {turn}-{k}"), SlotSet("document", "등본"),
+                   BotUttered("몇 통 필요하세요?"), ActionExecuted("action_listen")]
+    return events
+
+
+async def _turn_cost(store: PrivateSQLTrackerStore, sender: str, steps: list[int]) -> int:
+    """SQLite VM steps (in hundreds) of one turn's retrieve and save, and a sanity check."""
+    steps.clear()
+    tracker = await store.retrieve(sender)
+    assert tracker is not None
+    tracker.update(user("한 통이요"))
+    await store.save(tracker)
+    again = await store.retrieve(sender)
+    assert again is not None
+    said = [e.text for e in again.events if isinstance(e, UserUttered)]
+    assert said == ["등본 99-0", "등본 99-1", "등본 99-2", "한 통이요"]  # this session only
+    return len(steps)
+
+
+async def test_a_turn_reads_the_current_session_only_however_many_came_before(
+    db: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resident back for the 60th time costs the database what the second visit did."""
+    monkeypatch.setenv("MINWON_TRACKER_SQLITE_SYNC", "NORMAL")  # a faster test, same reads
+    store = make_store(db, domain)
+    steps: list[int] = []
+
+    def count_steps(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.set_progress_handler(lambda: steps.append(1) and 0, 100)
+
+    from sqlalchemy import event as sa_event
+
+    sa_event.listen(store.engine, "connect", count_steps)
+    costs = {}
+    for sender, sessions in (("short-history", 2), ("long-history", 60)):
+        history = [e for turn in [*range(sessions - 1), 99] for e in _session(turn)]
+        await save_turns(store, sender, *history)
+        for k in range(5):  # other residents' rows in between, as in a real table
+            await save_turns(store, f"other-{sender}-{k}", *_session(k))
+        costs[sender] = await _turn_cost(store, sender, steps)
+    assert costs["long-history"] <= 1.5 * costs["short-history"] + 5, costs
+
+
+async def test_a_save_appends_only_what_is_new_and_decrypts_nothing_it_wrote(
+    db: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = make_store(db, domain)
+    await save_turns(store, "append", *_session(1))
+    before = raw_rows(db, "append")
+    await save_turns(store, "append", user("두 통이요"), BotUttered("네"))
+    after = raw_rows(db, "append")
+    assert after[: len(before)] == before  # stored rows untouched
+    assert [t for _, t, _ in after[len(before):]] == ["user", "bot"]
+    # a second process (no plaintexts remembered) reads the same conversation
+    other = make_store(db, domain)
+    decrypted: list[str] = []
+    real = other._cipher.decrypt
+    monkeypatch.setattr(other._cipher, "decrypt",
+                        lambda token, *a: decrypted.append(token) or real(token, *a))
+    first = await other.retrieve("append")
+    # every stored event but action_session_start, which comes before the session's start
+    assert first is not None and len(decrypted) == len(after) - 1
+    decrypted.clear()
+    assert (await other.retrieve("append")).events == first.events  # type: ignore[union-attr]
+    assert decrypted == []  # each token decrypted once per process
+
+
 # --- against the running server ---
 
 
