@@ -115,7 +115,7 @@ def clock(hour: int, minute: int) -> str:
 
 
 _MASKED_PHONE: Final = re.compile(r"\d{2,3}[-\s]?[*＊xX]{3,4}[-\s]?(\d{4})")
-_MASKED_ANY: Final = re.compile(r"[*＊]+")
+_MASKED_ANY: Final = re.compile(r"\s*[*＊]+")
 _ISO_DATE: Final = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
 _KOREAN_DATE: Final = re.compile(r"(?:(\d{2,4})\s*년\s*)?(\d{1,2})\s*월\s*(\d{1,2})\s*일")
 _TIME: Final = re.compile(r"(\d{1,2}):(\d{2})")
@@ -132,13 +132,13 @@ _BRACKETS: Final = re.compile(r"[(\[{（「『【]\s*([^)\]}）」』】]*?)\s*[
 _URL: Final = re.compile(r"(?:https?://|www\.)\S+")
 # symbols a TTS reads out or stumbles on, and what the ear should get instead
 _SYMBOLS: Final = {
-    "·": ", ", "/": ", ", "~": "부터 ", ":": ", ", ";": ", ", "-": " ", "•": "", "*": "",
+    "·": " ", "/": ", ", "~": "부터 ", ":": ", ", ";": ", ", "-": " ", "•": "", "*": "",
     "'": "", '"': "", "‘": "", "’": "", "“": "", "”": "", "…": ".", "%": " 퍼센트", "&": " 그리고 ",
     "+": " 더하기 ", "=": " ", "#": " 우물 정 ", "_": " ", "|": ", ", "\n": " ",
 }
 # words written with Latin letters or digits that have a spoken form
 _SPOKEN_WORDS: Final = {
-    "정부24": "정부 이십사", "SMS": "문자", "ZONE": "존", "MOU": "엠오유", "ID": "아이디",
+    "정부24(인터넷)": "정부 이십사", "정부24": "정부 이십사", "등·초본": "등본과 초본", "SMS": "문자", "ZONE": "존", "MOU": "엠오유", "ID": "아이디",
     "PDF": "피디에프", "OK": "오케이",
 }
 _SPACES: Final = re.compile(r"[ \t]+")
@@ -152,7 +152,7 @@ def for_ear(text: str) -> str:
     for written, said in _SPOKEN_WORDS.items():
         spoken = spoken.replace(written, said)
     spoken = _MASKED_PHONE.sub(lambda m: f"끝자리 {digits_spoken(m.group(1))}", spoken)
-    spoken = _MASKED_ANY.sub(" ", spoken)
+    spoken = _MASKED_ANY.sub("", spoken)
     spoken = _ISO_DATE.sub(lambda m: _date(m.group(1), m.group(2), m.group(3)), spoken)
     spoken = _KOREAN_DATE.sub(lambda m: _date(m.group(1), m.group(2), m.group(3)), spoken)
     spoken = _TIME.sub(lambda m: clock(int(m.group(1)), int(m.group(2))), spoken)
@@ -166,7 +166,8 @@ def for_ear(text: str) -> str:
     )
     spoken = _COUNTED.sub(_counted, spoken)
     spoken = _NUMBER.sub(lambda m: sino(int(m.group(0))), spoken)
-    spoken = _BRACKETS.sub(lambda m: f", {m.group(1)}," if m.group(1).strip() else "", spoken)
+    # an aside stays attached to the particle after it: "정부24(인터넷)로" → "정부 이십사 인터넷로"
+    spoken = _BRACKETS.sub(lambda m: f" {m.group(1)}" if m.group(1).strip() else "", spoken)
     for symbol, said in _SYMBOLS.items():
         spoken = spoken.replace(symbol, said)
     spoken = re.sub(r"[()\[\]{}<>]", " ", spoken)

@@ -83,7 +83,9 @@ def test_every_catalog_response_renders_with_its_variables() -> None:
     for name, variations in catalog().items():
         for variation in variations:
             variables = set(re.findall(r"{(\w+)}", variation.get("text", "")))
-            message = render(name, slots, "rest", **{v: "X" for v in variables})
+            # a channel variation (voice) is rendered for its own channel, with its own variables
+            channel = variation.get("channel") or "rest"
+            message = render(name, slots, channel, **{v: "X" for v in variables})
             assert "{" not in message["text"], name
 
 
