@@ -3,12 +3,14 @@ quota (100 with an MOU, 20 without), picked up, refused with a reason (the count
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.models import AuditLog, BulkReservation
 from app.runtime import Runtime
 from tests.conftest import MutableClock, prove_business
+from tests.console.helpers import console_login
 from tests.console.test_deliveries import STAFF, login
 
 MOU, PLAIN = "1234567890", "9876543210"  # 한빛신용정보 (MOU), 누리채권관리
@@ -120,3 +122,38 @@ def test_a_courier_cannot_work_the_bulk_counter(client: TestClient, runtime: Run
         ).one()
     assert status == "reserved"
     assert counter(client, login(client, "supervisor1"))["한빛신용정보"]["used"] == 5
+
+
+def test_the_counter_page_hands_over_and_refuses(
+    app: FastAPI, client: TestClient, runtime: Runtime
+) -> None:
+    picked, refused = reserve(client, MOU, 30, "a"), reserve(client, PLAIN, 20, "b")
+    clerk = TestClient(app)
+    csrf = console_login(clerk, "counter1")
+    page = clerk.get("/console/bulk", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "남은 한도 70 / 100건" in page.text
+    assert "남은 한도 0 / 20건" in page.text
+    assert "<svg" in page.text  # the quota chart, drawn on the server
+    done = clerk.post(f"/console/bulk/{picked}/pickup", data={"csrf_token": csrf})
+    assert "수령 완료로 표시했어요." in done.text
+    empty = clerk.post(f"/console/bulk/{refused}/refuse", data={"csrf_token": csrf, "reason": ""})
+    assert empty.status_code == 422
+    assert "거절 사유를 적어 주세요." in empty.text
+    no_csrf = clerk.post(f"/console/bulk/{refused}/refuse", data={"reason": "서류 없음"})
+    assert no_csrf.status_code == 403
+    gone = clerk.post(
+        f"/console/bulk/{refused}/refuse", data={"csrf_token": csrf, "reason": "위임 서류 없음"}
+    )
+    assert "남은 한도 20 / 20건" in gone.text
+    assert "사유: 위임 서류 없음" in gone.text
+    courier = TestClient(app)
+    courier_csrf = console_login(courier, "courier-sindang")
+    assert courier.get("/console/bulk").status_code == 403
+    again = courier.post(f"/console/bulk/{picked}/refuse", data={"csrf_token": courier_csrf})
+    assert again.status_code == 403
+    with runtime.sessions() as s:
+        statuses = dict(
+            s.execute(select(BulkReservation.reservation_id, BulkReservation.status)).all()
+        )
+    assert statuses == {picked: "picked_up", refused: "refused"}

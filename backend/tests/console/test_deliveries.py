@@ -18,6 +18,7 @@ from app.keyed_hash import hash_password
 from app.models import AuditLog, Order, StaffAccount
 from app.runtime import Runtime
 from tests.conftest import KIM, PARK, ConfirmFn, MutableClock
+from tests.console.helpers import console_login
 
 STAFF = "/api/v1/staff"
 PASSWORDS = {
@@ -263,3 +264,58 @@ def test_a_welfare_alert_without_a_step_lands_on_the_care_list(
     care = client.get(f"{STAFF}/care-cases", headers=login(client, "supervisor1")).json()
     assert [c["order_id"] for c in care] == [number]
     assert audit(runtime, number)[-1][:2] == ("welfare_alert_raised", "staff:courier-sindang")
+
+
+def test_the_board_page_moves_a_delivery_with_the_courier_of_its_dong_only(
+    app: FastAPI, client: TestClient, confirm: ConfirmFn, runtime: Runtime, rasa_api: RasaApi
+) -> None:
+    add_courier(runtime)
+    number = delivery_order(client, confirm)
+    other = TestClient(app)
+    other_csrf = console_login(other, "courier-hwanghak", PASSWORDS["courier-hwanghak"])
+    courier = TestClient(app)
+    csrf = console_login(courier, "courier-sindang")
+    page = courier.get("/console/deliveries", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert number in page.text
+    assert "ops-countdown" in page.text
+    assert "3시간 0분 남음" in page.text  # 10:00, due 13:00
+    assert number not in other.get("/console/deliveries").text
+    peek = other.get("/console/deliveries", params={"dong": "신당동"})
+    assert peek.status_code == 403
+    assert number not in peek.text
+    before = audit(runtime, number)
+    url = f"/console/deliveries/{number}/status"
+    stolen = other.post(url, data={"status": "issued", "csrf_token": other_csrf})
+    assert stolen.status_code == 403
+    no_csrf = courier.post(url, data={"status": "issued"})
+    assert no_csrf.status_code == 403
+    assert no_csrf.json()["code"] == "csrf_failed"
+    assert audit(runtime, number) == before
+    for status in ("issued", "out_for_delivery"):
+        step = courier.post(
+            url, data={"status": status, "csrf_token": csrf}, follow_redirects=False
+        )
+        assert step.status_code == 303
+    no_id = courier.post(url, data={"status": "delivered", "csrf_token": csrf})
+    assert no_id.status_code == 422
+    assert "신분증을 확인한 뒤에" in no_id.text
+    done = courier.post(
+        url,
+        data={
+            "status": "delivered",
+            "id_checked": "on",
+            "welfare_note": "건강해 보이세요",
+            "csrf_token": csrf,
+        },
+    )
+    assert done.status_code == 200  # the redirect followed to the board
+    assert "배달 완료로 표시했어요. 주민에게 알렸어요." in done.text
+    assert len(rasa_api.texts(WEB_KIM)) == 3
+    with runtime.sessions() as s:
+        order = s.scalars(select(Order).where(Order.order_number == number)).one()
+        assert (order.status, order.id_checked, order.welfare_note) == (
+            "delivered",
+            True,
+            "건강해 보이세요",
+        )

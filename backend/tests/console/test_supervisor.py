@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.models import AuditLog
 from app.runtime import Runtime
 from tests.conftest import KIM, PARK, SERVICE, ConfirmFn, MutableClock
+from tests.console.helpers import console_login
 from tests.console.test_bulk_counter import MOU, PLAIN, reserve
 from tests.console.test_deliveries import STAFF, delivery_order, login
 
@@ -110,3 +112,23 @@ def test_a_counter_clerk_or_courier_is_refused_and_nothing_changes(
     with runtime.sessions() as s:
         after = s.scalar(select(func.count()).select_from(AuditLog))
     assert after == (before or 0) + 2  # the two logins only
+
+
+def test_the_supervisor_page_draws_todays_charts_for_supervisors_only(
+    app: FastAPI, client: TestClient, confirm: ConfirmFn
+) -> None:
+    delivery_order(client, confirm, KIM, "web:kim-a", "d1")
+    reserve(client, MOU, 60, "a")
+    supervisor = TestClient(app)
+    console_login(supervisor, "supervisor1")
+    page = supervisor.get("/console/supervisor", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert page.text.count('<svg class="mw-chart"') == 3
+    assert "한빛신용정보" in page.text
+    assert "60건 / 100" in page.text
+    for user in ("counter1", "courier-sindang"):
+        other = TestClient(app)
+        console_login(other, user)
+        refused = other.get("/console/supervisor", headers={"Accept": "text/html"})
+        assert refused.status_code == 403
+        assert "한빛신용정보" not in refused.text
