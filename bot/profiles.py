@@ -174,6 +174,9 @@ def dev_conveniences(var_dir: Path, backend_port: int) -> list[Convenience]:
                     "passwords in backend/README.md"),
         Convenience("demo and load residents", "the synthetic registry in data/district/"),
         Convenience("REST channel", "POST /webhooks/rest/webhook takes any sender id"),
+        Convenience("phone simulator", "GET /webhooks/voice/simulator on the Rasa server calls "
+                    "the TwiML voice line from the browser; voice webhooks are not signed "
+                    "unless MINWON_TWILIO_AUTH_TOKEN is set"),
         Convenience("Kakao and Telegram secrets optional", "not checked unless "
                     "MINWON_KAKAO_SECRET / MINWON_TELEGRAM_SECRET are set"),
         Convenience("generated secrets", f"{var_dir / DEV_SECRETS_FILE} (refused by every other "
