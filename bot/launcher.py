@@ -8,11 +8,19 @@ refuses to start, before anything runs, when one is missing, short or published.
 Processes are supervised by supervisord (``bot/supervision.py``): a process that crashes is
 started again with backoff while the others keep running, and the console says so. Each process
 also writes its own log under ``logs/``. Everything listens on 127.0.0.1 only. Ctrl-C stops all.
+
+``--rasa-processes N`` (default ``auto``: one per core, at most four, when PostgreSQL, Redis and
+HAProxy are installed; otherwise one) with N > 1 runs N Rasa processes over a local PostgreSQL
+tracker store and a Redis lock store (endpoints.scale.yml, data under the var dir), with HAProxy
+on the public ports in front of them and of ``--action-servers M`` action servers (default 1).
+``--rasa-processes 1`` is the embedded single process (SQLite, in-memory locks). ``--topology
+scale`` is the test and benchmark topology: two Rasa processes and two action servers.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -24,12 +32,24 @@ from typing import IO, TextIO
 
 import httpx
 
-from bot import profiles
-from bot.processes import ROOT, Ports, ProcessSpec, base_env, system_specs, wait_healthy
+from bot import balancer, local_stores, profiles
+from bot.processes import (
+    ROOT,
+    Ports,
+    ProcessSpec,
+    Topology,
+    base_env,
+    free_port,
+    scaled_system_specs,
+    system_specs,
+    wait_healthy,
+)
 from bot.supervision import SupervisionConfigError, write_config
 
 POLL_S = 2.0
 DOWN_AFTER_FAILURES = 2
+MAX_AUTO_RASA_PROCESSES = 4  # each loads the model (about 1 GB of memory)
+TOPOLOGY_FILE = "topology.json"
 
 
 _CONSOLE = threading.Lock()
@@ -65,6 +85,7 @@ def _healthy(url: str) -> bool:
 def watch(specs: list[ProcessSpec], ports: Ports, profile: str, var_dir: Path,
           stop: threading.Event) -> None:
     """Prints the URLs once everything answers, then says when a process answers again."""
+    specs = [s for s in specs if s.health_url]  # PostgreSQL and Redis: supervisord's states
     try:
         for spec in specs:
             wait_healthy(spec.health_url, timeout_s=600, is_alive=lambda: not stop.is_set())
@@ -85,6 +106,7 @@ def watch(specs: list[ProcessSpec], ports: Ports, profile: str, var_dir: Path,
         f"with MINWON_RASA_TOKEN, from {secrets_where}; see docs/security.md)\n"
         f"  backend API     http://127.0.0.1:{ports.backend}/docs\n"
         f"{outbox}"
+        f"{topology_lines(specs, ports)}"
         "  A process that stops is started again; the others keep running. "
         "Ctrl-C stops everything.\n"
     )
@@ -98,6 +120,19 @@ def watch(specs: list[ProcessSpec], ports: Ports, profile: str, var_dir: Path,
                 failures[spec.name] = 0
             else:
                 failures[spec.name] += 1
+
+
+def topology_lines(specs: list[ProcessSpec], ports: Ports) -> str:
+    """The scaled topology's processes for the ready message ('' for the single process)."""
+    names = [s.name for s in specs]
+    if "balancer" not in names:
+        return ""
+    rasa = ", ".join(s.health_url.rstrip("/").removeprefix("http://") for s in specs
+                     if s.name.startswith("rasa-"))
+    actions = sum(1 for n in names if n.startswith("actions-"))
+    return (f"  HAProxy         127.0.0.1:{ports.rasa} -> Rasa processes {rasa}; "
+            f"127.0.0.1:{ports.actions} -> {actions} action server(s)\n"
+            "  stores          local PostgreSQL (tracker store, backend) and Redis (lock store)\n")
 
 
 def banner(profile: str, var_dir: Path, ports: Ports) -> None:
@@ -148,7 +183,75 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--log-dir", type=Path, default=ROOT / "logs")
     parser.add_argument("--model", type=Path, default=None,
                         help="a trained model (default: the cached one, trained if needed)")
+    parser.add_argument("--rasa-processes", default=os.environ.get("MINWON_RASA_PROCESSES")
+                        or "auto", help="Rasa processes behind HAProxy: a number, or auto (one "
+                        "per core, at most 4, when PostgreSQL, Redis and HAProxy are installed); "
+                        "1 is the embedded single process without them")
+    parser.add_argument("--action-servers", type=int, default=None,
+                        help="action servers behind HAProxy (default 1)")
+    parser.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.scale.yml",
+                        help="the endpoints file of every Rasa process when there are several "
+                        "(default endpoints.scale.yml: the local PostgreSQL and Redis)")
+    parser.add_argument("--topology", choices=("scale",), default=None,
+                        help="scale: two Rasa processes and two action servers (tests, benchmarks)")
     return parser.parse_args(argv)
+
+
+def scale_binaries_missing() -> list[str]:
+    """What the scaled topology needs and this machine lacks."""
+    missing = []
+    for what, find in (("PostgreSQL", local_stores.pg_bindir), ("Redis", local_stores.redis_binary),
+                       ("HAProxy", balancer.haproxy_binary)):
+        try:
+            find()
+        except RuntimeError:
+            missing.append(what)
+    return missing
+
+
+def choose_topology(args: argparse.Namespace, cores: int | None = None) -> tuple[Topology, str]:
+    """The topology the arguments ask for, and a note when ``auto`` had to settle for one."""
+    if args.topology == "scale":
+        return Topology(2, 2 if args.action_servers is None else args.action_servers), ""
+    actions = 1 if args.action_servers is None else args.action_servers
+    if actions < 1:
+        raise ValueError("--action-servers must be at least 1")
+    if str(args.rasa_processes) != "auto":
+        try:
+            n = int(args.rasa_processes)
+        except ValueError:
+            raise ValueError("--rasa-processes takes a number or auto") from None
+        if n < 1:
+            raise ValueError("--rasa-processes must be at least 1")
+        return Topology(n, actions), ""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0))
+    n = max(1, min(cores, MAX_AUTO_RASA_PROCESSES))
+    if n > 1 and (missing := scale_binaries_missing()):
+        return Topology(1, actions), (f"one Rasa process: {', '.join(missing)} not installed "
+                                      "(scripts/setup.sh installs them)")
+    return Topology(n, actions), ""
+
+
+def scaled_specs(model: Path, ports: Ports, var_dir: Path, log_dir: Path, topology: Topology,
+                 profile: str, secrets: dict[str, str], endpoints: Path) -> list[ProcessSpec]:
+    """Prepares the local stores (created once under the var dir) and the scaled processes."""
+    passwords = local_stores.store_passwords(var_dir)
+    postgres = local_stores.prepare_postgres(
+        var_dir / "postgres", free_port(), passwords["MINWON_TRACKER_DB_PASSWORD"])
+    redis = local_stores.write_redis_config(
+        var_dir / "redis", free_port(), passwords["MINWON_REDIS_PASSWORD"])
+    specs = scaled_system_specs(model, ports, var_dir, log_dir, topology, postgres, redis,
+                                profile, secrets, endpoints)
+    # where everything listens, for tools and tests (no secret: those stay in stores.env)
+    (var_dir / TOPOLOGY_FILE).write_text(json.dumps({
+        "public": {"rasa": ports.rasa, "actions": ports.actions, "backend": ports.backend},
+        "processes": {s.name: s.health_url for s in specs if s.health_url},
+        "postgres": {"port": postgres.port, "user": postgres.user,
+                     "databases": [local_stores.TRACKER_DB, local_stores.BACKEND_DB]},
+        "redis": {"port": redis.port, "lock_db": 1},
+    }, indent=2) + "\n", encoding="utf-8")
+    return specs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -161,6 +264,13 @@ def main(argv: list[str] | None = None) -> None:
     except profiles.SecretsError as e:
         console(f"[minwon] {e}", sys.stderr)
         sys.exit(2)
+    try:
+        topology, note = choose_topology(args)
+    except ValueError as e:
+        console(f"[minwon] {e}", sys.stderr)
+        sys.exit(2)
+    if note:
+        say(note)
     if busy := ports_in_use(ports):
         say(f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 are in use; stop what holds them "
             "or choose others (--backend-port, --actions-port, --rasa-port)")
@@ -173,7 +283,16 @@ def main(argv: list[str] | None = None) -> None:
         from scripts.model_cache import ensure_model  # only once the checks passed
 
         model = ensure_model()
-    specs = system_specs(model, ports, var_dir, log_dir, profile, secrets)
+    if topology.scaled:
+        try:
+            specs = scaled_specs(model, ports, var_dir, log_dir, topology, profile, secrets,
+                                 args.endpoints.resolve())
+        except (RuntimeError, ValueError, subprocess.CalledProcessError) as e:
+            detail = getattr(e, "stderr", "") or ""
+            console(f"[minwon] the scaled topology cannot start: {e} {detail}", sys.stderr)
+            sys.exit(2)
+    else:
+        specs = system_specs(model, ports, var_dir, log_dir, profile, secrets)
     env = base_env()  # supervisord's own environment holds no secret
     try:
         config = write_config(specs, var_dir, log_dir, env)
@@ -197,8 +316,8 @@ def main(argv: list[str] | None = None) -> None:
     watcher = threading.Thread(target=watch, args=(specs, ports, profile, var_dir, stop),
                                daemon=True)
     watcher.start()
-    say("supervising backend, actions and rasa (supervisord); output below, logs in "
-        f"{log_dir}")
+    say(f"supervising {', '.join(s.name for s in specs)} (supervisord); output below, logs "
+        f"in {log_dir}")
     try:
         code = supervisord.wait()
     finally:

@@ -8,6 +8,7 @@ command line: Rasa starts through ``bot/rasa_server.py``, which reads its own fr
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import httpx
 
-from bot import profiles
+from bot import balancer, profiles
+from bot.balancer import Upstream
+from bot.local_stores import BACKEND_DB, LocalPostgres, LocalRedis
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_REQUEST_MAX_BYTES = 2 * 1024 * 1024  # the largest channel cap (Telegram, 1 MiB) plus room
@@ -39,7 +42,9 @@ class ProcessSpec:
     argv: list[str]
     cwd: Path
     env: dict[str, str] = field(default_factory=dict)
-    health_url: str = ""
+    health_url: str = ""  # empty: not an HTTP service (PostgreSQL, Redis)
+    priority: int = 100  # supervisord starts lower numbers first (the stores before their users)
+    stop_signal: str = "TERM"
 
 
 def free_port() -> int:
@@ -167,7 +172,7 @@ def system_specs(
 def wait_healthy(
     url: str, timeout_s: float, is_alive: Callable[[], bool] = lambda: True
 ) -> None:
-    """Polls ``url`` until it answers 200; raises TimeoutError or RuntimeError if the process died."""
+    """Polls ``url`` until it answers 200; TimeoutError, or RuntimeError if the process died."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if not is_alive():
@@ -225,3 +230,81 @@ class ManagedProcess:
                 self.popen.kill()
                 self.popen.wait()
         self.popen = None
+
+
+# --- several Rasa processes on one machine (./minwon start --rasa-processes N) -----------------
+
+
+@dataclass(frozen=True)
+class Topology:
+    """How many Rasa processes and action servers; more than one of either means the scaled
+    arrangement: local PostgreSQL and Redis (endpoints.scale.yml) and HAProxy in front."""
+
+    rasa_processes: int = 1
+    action_servers: int = 1
+
+    @property
+    def scaled(self) -> bool:
+        return self.rasa_processes > 1 or self.action_servers > 1
+
+
+# The scaled topology's Rasa processes share PostgreSQL's connections (local_stores.MAX_CONNECTIONS)
+SCALED_RASA_POOL = {"SQL_POOL_SIZE": "10", "SQL_MAX_OVERFLOW": "20"}
+
+
+def scaled_system_specs(
+    model: Path,
+    ports: Ports,
+    var_dir: Path,
+    log_dir: Path,
+    topology: Topology,
+    postgres: LocalPostgres,
+    redis: LocalRedis,
+    profile: str = "dev",
+    secrets: Mapping[str, str] | None = None,
+    endpoints: Path = ROOT / "endpoints.scale.yml",
+) -> list[ProcessSpec]:
+    """PostgreSQL, Redis, the backend, M action servers, N Rasa processes and HAProxy.
+
+    The public ports of ``ports`` are HAProxy's (Rasa's channels and HTTP API on ``ports.rasa``,
+    the action servers on ``ports.actions``); each Rasa process and action server listens on a
+    free loopback port of its own. Every Rasa process uses endpoints.scale.yml with the local
+    stores; the backend uses the same PostgreSQL unless ``MINWON_DATABASE_URL`` is set.
+    """
+    backend, actions, rasa = system_specs(model, ports, var_dir, log_dir, profile, secrets)
+    store_env = {**postgres.tracker_env(), **redis.lock_env()}
+    backend_env = dict(backend.env)
+    if not os.environ.get("MINWON_DATABASE_URL"):
+        backend_env["MINWON_DATABASE_URL"] = postgres.sqlalchemy_url(BACKEND_DB)
+    specs = [
+        ProcessSpec("postgres", postgres.server_argv(), Path("/"), base_env(), priority=10,
+                    stop_signal="INT"),  # SIGINT: PostgreSQL's fast shutdown
+        ProcessSpec("redis", redis.argv(), redis.config.parent, base_env(), priority=10),
+        dataclasses.replace(backend, env=backend_env, priority=20),
+    ]
+    action_upstreams: list[Upstream] = []
+    for i in range(1, topology.action_servers + 1):
+        port = free_port()
+        name = f"actions-{i}"
+        argv = replace_flag(replace_flag(actions.argv, "--port", str(port)), "--log-file",
+                            str(log_dir / f"{name}.log"))
+        specs.append(ProcessSpec(name, argv, actions.cwd, dict(actions.env),
+                                 f"http://127.0.0.1:{port}/health", priority=30))
+        action_upstreams.append(Upstream(name, port))
+    rasa_upstreams: list[Upstream] = []
+    rasa_argv = replace_flag(rasa.argv, "--endpoints", str(endpoints))
+    for i in range(1, topology.rasa_processes + 1):
+        port = free_port()
+        name = f"rasa-{i}"
+        argv = replace_flag(replace_flag(rasa_argv, "--port", str(port)), "--log-file",
+                            str(log_dir / f"{name}.log"))
+        env = {**rasa.env, **store_env, **SCALED_RASA_POOL}
+        specs.append(ProcessSpec(name, argv, rasa.cwd, env, f"http://127.0.0.1:{port}/",
+                                 priority=40))
+        rasa_upstreams.append(Upstream(name, port))
+    config = balancer.write_config(var_dir, balancer.haproxy_config(
+        ports.rasa, rasa_upstreams, ports.actions, action_upstreams))
+    balancer.check_config(config)
+    specs.append(ProcessSpec("balancer", balancer.haproxy_argv(config), var_dir, base_env(),
+                             f"http://127.0.0.1:{ports.rasa}/", priority=50))
+    return specs

@@ -81,7 +81,9 @@ def _launch(tmp: Path, model: Path, profile: str, **env: str) -> Launched:
             [sys.executable, "-m", "bot.launcher", "--profile", profile,
              "--backend-port", str(ports["backend"]), "--actions-port", str(ports["actions"]),
              "--rasa-port", str(ports["rasa"]), "--var-dir", str(tmp / "var"),
-             "--log-dir", str(tmp / "logs"), "--model", str(model)],
+             "--log-dir", str(tmp / "logs"), "--model", str(model),
+             # the embedded single process (the scaled one: tests/scale/test_balanced_topology.py)
+             "--rasa-processes", "1"],
             cwd=ROOT, env=_env(home, **env), stdout=out, stderr=subprocess.STDOUT)
     return Launched(popen, console, tmp / "var", tmp / "logs", home,
                     f"http://127.0.0.1:{ports['backend']}", f"http://127.0.0.1:{ports['rasa']}")
