@@ -100,7 +100,9 @@ class RasaClient:
         self._client.close()
 
     def _url(self, conversation_id: str, tail: str) -> str:
-        return f"{self._base}/conversations/{quote(conversation_id, safe='')}/{tail}"
+        # ':' stays as it is: Sanic does not unquote path parameters, and Rasa compares the id
+        # in the path with the token's username (namespaced ids hold no other special character)
+        return f"{self._base}/conversations/{quote(conversation_id, safe=':')}/{tail}"
 
     def _headers(self, conversation_id: str) -> dict[str, str]:
         token = conversation_token(self._secret, conversation_id, self._ttl)

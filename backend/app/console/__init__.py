@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.api.problems import problem
-from app.console import bulk, deliveries, login, supervisor
+from app.console import bulk, deliveries, handoff, login, supervisor
 from app.console.auth import ConsoleForbidden, ConsoleLoginRequired, CsrfRefused
 from app.console.rasa import attach_rasa_client
 from app.console.templating import STATIC_DIR, page
@@ -32,7 +32,7 @@ CONSOLE_HEADERS = {
 }
 
 # Routers of console screens, mounted in this order (H6's screens add theirs here).
-ROUTERS = [login.router, deliveries.router, bulk.router, supervisor.router]
+ROUTERS = [login.router, handoff.router, deliveries.router, bulk.router, supervisor.router]
 
 
 def _wants_html(request: Request) -> bool:

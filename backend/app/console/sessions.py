@@ -70,11 +70,19 @@ def open_session(
 
 
 def session_account(
-    store: Store, secret: str, token: str | None, times: SessionTimes, now: datetime
+    store: Store,
+    secret: str,
+    token: str | None,
+    times: SessionTimes,
+    now: datetime,
+    *,
+    touch: bool = True,
 ) -> tuple[ConsoleSession, StaffAccount] | None:
     """The live session and its active account behind a cookie value, or None.
 
-    An expired or idle session found here is deleted, so it cannot come back.
+    An expired or idle session found here is deleted, so it cannot come back. `touch=False`
+    (live-update streams) checks without counting as activity: an open page alone does not keep
+    a session from going idle.
     """
     if not token:
         return None
@@ -91,7 +99,7 @@ def session_account(
     account = store.staff.get(row.staff_id)
     if account is None or not account.active:
         return None
-    if (now - row.last_seen_at).total_seconds() >= TOUCH_EVERY_S:
+    if touch and (now - row.last_seen_at).total_seconds() >= TOUCH_EVERY_S:
         session_id = row.id
         with store.transaction():
             fresh = store.session.get(ConsoleSession, session_id)

@@ -19,3 +19,14 @@ def mask_address(address: str) -> str:
     if len(parts) > 1:
         parts[-1] = re.sub(r"\w", "*", parts[-1])
     return " ".join(parts)
+
+
+# A resident registration number as digits: YYMMDD, an optional separator, then a back half that
+# starts with 1-8. Rasa masks RRNs (with every separator a person uses, nlu/pii.py) before they
+# reach the tracker store; this is the backend's own guard for what it shows staff or stores.
+_RRN = re.compile(r"(?<!\d)\d{6}[\s\-\u2010-\u2015\uff0d.,:/]{0,3}[1-8]\d{6}(?!\d)")
+
+
+def mask_rrn(text: str) -> str:
+    """Mask every digit of an RRN-shaped number, keeping the separators and the text's length."""
+    return _RRN.sub(lambda m: re.sub(r"\d", "*", m.group(0)), text)
