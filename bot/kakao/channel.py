@@ -19,6 +19,7 @@ it accepts ``kakao:`` conversation ids only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -223,7 +224,7 @@ class KakaoInput(InputChannel):
             # "more"/"show answer" presses never reach Rasa and are identical every time, so
             # they are not de-duplicated; every other request body is answered once
             # (on whichever instance the first one reached: the claim is SET NX in Redis)
-            if not skill.wants_more and not await self.recent.claim(skill.dedupe_key):
+            if not skill.wants_more and not await self._claim(skill):
                 logger.info(
                     "kakao_duplicate_request",
                     extra={"conversation_id": conversation_id(KAKAO, skill.sender_id)},
@@ -238,17 +239,29 @@ class KakaoInput(InputChannel):
                 answer = await self._answer(skill, request, on_new_message, started)
             except Exception:
                 if not skill.wants_more:
-                    await self.recent.abandon(skill.dedupe_key)
+                    with contextlib.suppress(Exception):  # a repeat may run its own turn then
+                        await self.recent.abandon(skill.dedupe_key)
                 logger.exception(
                     "kakao_request_failed",
                     extra={"conversation_id": conversation_id(KAKAO, skill.sender_id)},
                 )
                 return _json(self._notice_response("error", request))
             if not skill.wants_more:
-                await self.recent.finish(skill.dedupe_key, answer)
+                try:
+                    await self.recent.finish(skill.dedupe_key, answer)
+                except Exception:  # the state store is down: a repeat runs its own turn
+                    logger.exception("kakao_state_store_failed")
             return _json(answer)
 
         return bp
+
+    async def _claim(self, skill: SkillRequest) -> bool:
+        """``True`` when this request is the first with its body (the caller answers it)."""
+        try:
+            return await self.recent.claim(skill.dedupe_key)
+        except Exception:  # the state store is down: answer rather than fail (no 5xx to Kakao)
+            logger.exception("kakao_state_store_failed")
+            return True
 
     def _words(self, request: Request) -> dict[str, str]:
         domain = domain_of(request.app)

@@ -16,7 +16,7 @@ import yaml
 from aiohttp import web
 from kakao_schema import skill_response_problems, visible_text
 from rasa.core.channels.channel import UserMessage
-from servers import ROOT, load_payload, serve_aiohttp, serve_sanic
+from servers import ROOT, free_port, load_payload, serve_aiohttp, serve_sanic
 
 from bot.kakao.channel import KakaoInput
 
@@ -454,3 +454,22 @@ async def test_action_server_down_is_said_instead_of_received() -> None:
     assert skill_response_problems(r.json()) == []
     assert texts_of(r.json()) == [shared_texts().get("action_server_down")]
     assert WORDS["received"] not in texts_of(r.json())
+
+
+async def test_with_the_shared_state_store_down_kakao_still_gets_a_skill_response() -> None:
+    from bot.kakao.mailbox import Mailbox, RecentAnswers
+    from bot.state_store import RedisConnection, RedisStateStore
+
+    down = RedisConnection(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    dialogue = StubDialogue()
+    async with kakao(dialogue) as (base, channel):
+        channel.recent = RecentAnswers(3.0, RedisStateStore(down, "recent"))
+        channel.mailbox = Mailbox(
+            messages=RedisStateStore(down, "mail"),
+            pages=RedisStateStore(down, "pages"),
+            in_flight=RedisStateStore(down, "turns"),
+        )
+        r = await post(base, load_payload("kakao", "skill_text.json"))
+    assert r.status_code == 200
+    assert skill_response_problems(r.json()) == []
+    assert HANGUL.search(texts_of(r.json())[0])
