@@ -45,6 +45,7 @@ class ProcessSpec:
     health_url: str = ""  # empty: not an HTTP service (PostgreSQL, Redis)
     priority: int = 100  # supervisord starts lower numbers first (the stores before their users)
     stop_signal: str = "TERM"
+    group: str = ""  # supervisord group (stopped together); supervisorctl says group:name
 
 
 def free_port() -> int:
@@ -289,7 +290,7 @@ def scaled_system_specs(
         argv = replace_flag(replace_flag(actions.argv, "--port", str(port)), "--log-file",
                             str(log_dir / f"{name}.log"))
         specs.append(ProcessSpec(name, argv, actions.cwd, dict(actions.env),
-                                 f"http://127.0.0.1:{port}/health", priority=30))
+                                 f"http://127.0.0.1:{port}/health", priority=30, group="actions"))
         action_upstreams.append(Upstream(name, port))
     rasa_upstreams: list[Upstream] = []
     rasa_argv = replace_flag(rasa.argv, "--endpoints", str(endpoints))
@@ -300,7 +301,7 @@ def scaled_system_specs(
                             str(log_dir / f"{name}.log"))
         env = {**rasa.env, **store_env, **SCALED_RASA_POOL}
         specs.append(ProcessSpec(name, argv, rasa.cwd, env, f"http://127.0.0.1:{port}/",
-                                 priority=40))
+                                 priority=40, group="rasa"))
         rasa_upstreams.append(Upstream(name, port))
     config = balancer.write_config(var_dir, balancer.haproxy_config(
         ports.rasa, rasa_upstreams, ports.actions, action_upstreams))

@@ -74,6 +74,18 @@ def program_section(spec: ProcessSpec, base_env: Mapping[str, str], log_dir: Pat
     return "\n".join(lines) + "\n"
 
 
+def group_sections(specs: Sequence[ProcessSpec]) -> list[str]:
+    """``[group:…]`` for specs that share a group (rasa-1 … rasa-N): supervisord stops a group's
+    processes at the same time, and groups one after the other, so N Rasa processes that each
+    take a while to stop cost the stop of one. supervisorctl names them ``rasa:rasa-1``."""
+    groups: dict[str, list[ProcessSpec]] = {}
+    for spec in specs:
+        if spec.group:
+            groups.setdefault(spec.group, []).append(spec)
+    return [f"[group:{name}]\nprograms={','.join(s.name for s in members)}\n"
+            f"priority={members[0].priority}\n" for name, members in groups.items()]
+
+
 def write_config(
     specs: Sequence[ProcessSpec], run_dir: Path, log_dir: Path, base_env: Mapping[str, str],
     python: str = sys.executable,
@@ -110,6 +122,7 @@ def write_config(
         "stderr_logfile_maxbytes=0\n"
         "stdout_logfile=NONE\n",
         *(program_section(spec, base_env, log_dir) for spec in specs),
+        *group_sections(specs),
     ]
     path = run_dir / CONFIG_NAME
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -156,9 +169,11 @@ class ConsoleListener:
         elif event == "PROCESS_STATE_BACKOFF":
             self.say(f"{name} exited while starting; trying again shortly")
         elif event == "PROCESS_STATE_FATAL":
+            group = headers.get("groupname", name)
+            target = name if group == name else f"{group}:{name}"
             self.say(f"{name} could not be started after {START_RETRIES} tries; the other "
                      f"processes keep running; see {self.log_dir}/{name}.out, then "
-                     f"`supervisorctl -c var/{CONFIG_NAME} start {name}`")
+                     f"`supervisorctl -c var/{CONFIG_NAME} start {target}`")
         elif event == "PROCESS_STATE_RUNNING":
             if name in self.started_once:
                 self.say(f"{name} restarted (pid {headers.get('pid', '?')})")

@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 import redis
+from supervisor.options import ServerOptions
 
 from bot import launcher, local_stores
 from bot.balancer import Upstream, check_config, haproxy_config, write_config
@@ -102,6 +103,14 @@ def test_the_scaled_processes_share_the_stores_and_sit_behind_haproxy(tmp_path: 
                                               base_env()))
     assert config["postgres"].priority < config["backend"].priority < config["rasa-1"].priority
     assert config["postgres"].stopsignal == 2  # SIGINT
+    # the Rasa processes stop together (a group), not one stop timeout after the other
+    options = ServerOptions()
+    options.configfile = str(tmp_path / "run" / "supervisord.conf")
+    options.process_config(do_usage=False)
+    groups = {g.name: sorted(p.name for p in g.process_configs)
+              for g in options.process_group_configs}
+    assert groups["rasa"] == ["rasa-1", "rasa-2", "rasa-3"]
+    assert groups["actions"] == ["actions-1", "actions-2"]
     assert all(config[s.name].autorestart for s in specs)
     for name in ("postgres", "redis", "balancer"):
         assert not set(SECRETS.values()) & set(config[name].environment or {}).union(
