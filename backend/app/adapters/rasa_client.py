@@ -168,6 +168,11 @@ class RasaClient:
         self.append_events(conversation_id, [event], channel)
         return True
 
+    def pause(self, conversation_id: str) -> None:
+        """Keep the bot quiet while a person handles the conversation (Rasa still records every
+        message). A ticket opened after hours leaves the bot serving until staff take it."""
+        self.append_events(conversation_id, [{"event": "pause", "timestamp": time.time()}], None)
+
     def resume(self, conversation_id: str) -> None:
         """Hand the conversation back: the bot predicts again from where it was paused."""
         self.append_events(conversation_id, [{"event": "resume", "timestamp": time.time()}], None)

@@ -264,11 +264,13 @@ async def callback_done(
 
 @router.post("/{ticket_id}/take")
 async def take(
-    ticket_id: str, user: HandoffStaff, store: StoreDep, runtime: RuntimeDep
+    ticket_id: str, user: HandoffStaff, store: StoreDep, runtime: RuntimeDep, rasa: RasaDep
 ) -> Response:
     now = get_now(runtime)
     try:
-        ticket = await _run(lambda: handoff.take_ticket(store, user.account, ticket_id[:32], now))
+        ticket = await _run(
+            lambda: handoff.take_ticket(store, user.account, ticket_id[:32], now, rasa)
+        )
     except DomainError as e:
         return _refusal(e)
     return JSONResponse({"ok": True, "ticket_id": ticket.ticket_id, "status": ticket.status})

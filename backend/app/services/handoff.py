@@ -114,6 +114,9 @@ class ConversationGateway(Protocol):
     def push_text(self, conversation_id: str, text: str, *, staff_name: str | None = None) -> bool:
         """Say `text` to the resident; False when their channel cannot be pushed to."""
 
+    def pause(self, conversation_id: str) -> None:
+        """Keep the bot quiet while staff handle the conversation."""
+
     def resume(self, conversation_id: str) -> None:
         """Let the bot answer the conversation again."""
 
@@ -145,17 +148,36 @@ def _check_assignee(ticket: HandoffTicket, staff: StaffAccount) -> None:
         raise TicketStateConflict("ticket is assigned to someone else")
 
 
-def take_ticket(store: Store, staff: StaffAccount, ticket_id: str, now: datetime) -> HandoffTicket:
+def take_ticket(
+    store: Store,
+    staff: StaffAccount,
+    ticket_id: str,
+    now: datetime,
+    gateway: ConversationGateway | None = None,
+) -> HandoffTicket:
     """Take a waiting ticket; of two staff taking it at once exactly one gets it.
 
-    Raises: TicketNotFound, TicketStateConflict (already taken or resolved).
+    With a gateway (the console) the bot is paused first, so it does not answer beside the staff
+    member (a ticket opened after hours leaves the bot serving until then).
+
+    Raises: TicketNotFound, TicketStateConflict (already taken or resolved), RasaUnreachable
+    (nothing taken).
     """
+    if gateway is not None:
+        waiting = _ticket(store, ticket_id)
+        if waiting.status != "waiting":
+            raise TicketStateConflict(f"ticket is {waiting.status}")
+        try:
+            gateway.pause(waiting.conversation_id)
+        except Exception as e:
+            logger.warning("handoff_pause_failed", extra={"ticket_id": ticket_id})
+            raise RasaUnreachable("Rasa did not pause the conversation") from e
     with store.transaction():
         if not store.handoff.claim(ticket_id, staff.id, now):
-            ticket = store.handoff.by_ticket_id(ticket_id)
-            if ticket is None:
+            current = store.handoff.by_ticket_id(ticket_id)
+            if current is None:
                 raise TicketNotFound("no such ticket")
-            raise TicketStateConflict(f"ticket is {ticket.status}")
+            raise TicketStateConflict(f"ticket is {current.status}")
         store.audit.record(
             actor=staff_actor(staff),
             action="handoff_taken",

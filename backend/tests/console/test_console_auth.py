@@ -152,3 +152,34 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(
     assert _sessions(runtime) == 0
     assert _audit_actions(runtime)[-1] == "console_logout"
     assert csrf_of  # the helper stays importable for other console tests
+
+
+def test_accounts_are_made_from_the_command_line_with_the_password_on_stdin(
+    runtime: Runtime, monkeypatch: object
+) -> None:
+    import io
+    import sys
+
+    from app.console import accounts
+
+    mp = monkeypatch  # pytest.MonkeyPatch
+    url = runtime.settings.resolved_database_url
+    mp.setenv("MINWON_DATABASE_URL", url)  # type: ignore[attr-defined]
+    mp.setenv("MINWON_PROFILE", "dev")  # type: ignore[attr-defined]
+    mp.setattr(sys, "stdin", io.StringIO("short\n"))  # type: ignore[attr-defined]
+    assert accounts.main(["add", "kim", "--role", "counter", "--name", "김민원"]) == 2
+    mp.setattr(sys, "stdin", io.StringIO("a-long-enough-password\n"))  # type: ignore[attr-defined]
+    assert accounts.main(["add", "kim", "--role", "counter", "--name", "김민원"]) == 0
+    assert accounts.main(["add", "lee", "--role", "dong_courier", "--name", "이"]) == 2  # no dong
+    from app.models import StaffAccount
+
+    with runtime.sessions() as s:
+        kim = s.scalars(select(StaffAccount).where(StaffAccount.username == "kim")).one()
+        assert kim.role == "counter"
+        assert kim.active
+        assert "a-long-enough-password" not in kim.password_hash
+    assert accounts.main(["disable", "kim"]) == 0
+    with runtime.sessions() as s:
+        assert (
+            not s.scalars(select(StaffAccount).where(StaffAccount.username == "kim")).one().active
+        )

@@ -142,6 +142,7 @@ def test_web_chat_ticket_taken_read_answered_and_handed_back(
 
     taken = client.post(f"/console/handoff/{ticket_id}/take", headers={"X-CSRF-Token": csrf})
     assert taken.status_code == 200, taken.text
+    assert rasa.events[conversation][-1]["event"] == "pause"  # the bot stays quiet meanwhile
 
     transcript = client.get(f"/console/handoff/{ticket_id}/transcript").json()["lines"]
     assert [line["speaker"] for line in transcript] == ["resident", "bot"]
@@ -209,7 +210,8 @@ def test_kakao_reply_waits_in_the_mailbox_and_phone_becomes_a_call_back(
         f"/console/handoff/{phone}/reply", headers=headers, json={"text": "내일 오전에 전화드려요."}
     )
     assert to_phone.json()["delivery"] == "callback"
-    assert rasa.posted("rest:caller-1") == []  # nothing to push to: a task for staff instead
+    # nothing to push to (only the pause when it was taken): a task for staff instead
+    assert [e["event"] for e in rasa.events["rest:caller-1"]] == ["pause"]
     callbacks = client.get("/console/handoff/queue").json()["callbacks"]
     assert [(c["ticket_id"], c["text"]) for c in callbacks] == [(phone, "내일 오전에 전화드려요.")]
     done = client.post(
