@@ -203,6 +203,10 @@ def test_the_cluster_runs_the_whole_topology_with_probes_and_resource_requests()
             requests = container["resources"]["requests"]
             assert {"cpu", "memory"} <= set(requests), name
             assert "memory" in container["resources"]["limits"], name
+    # every workload but PostgreSQL (whose image drops to its own user itself) runs as non-root
+    for name, workload in workloads.items():
+        if name != "postgres":
+            assert workload["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"], name
     # Rasa's GET / answers only once the model is loaded: a start-up probe gives it time
     rasa = workloads["rasa"]["spec"]["template"]["spec"]["containers"][0]
     assert rasa["readinessProbe"]["httpGet"]["path"] == "/"
