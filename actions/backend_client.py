@@ -250,6 +250,27 @@ class BackendClient:
         )
         return result
 
+    async def caller_check(
+        self, *, conversation_id: str, birth_date: str, caller_claim: str
+    ) -> dict[str, Any]:
+        """Confirm a voice caller by the number the voice line signed and the birth date.
+
+        Returns `identity_token`, `expires_at`, `may_order` (home delivery only) and `resident`.
+        Not retried: each try counts against the identity limits.
+        """
+        result: dict[str, Any] = await self._request(
+            "POST",
+            "/api/v1/identity/caller-checks",
+            idempotent=False,
+            headers=_conversation_header(conversation_id),
+            json={
+                "conversation_id": conversation_id,
+                "birth_date": birth_date,
+                "caller_claim": caller_claim,
+            },
+        )
+        return result
+
     async def verify_challenge(
         self, *, challenge_id: str, conversation_id: str, code: str
     ) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answer_reading import bare_digits, is_sms_missing
 from actions.backend_client import BackendRefused, get_client
-from actions.form_engine import invalid, is_answer_turn, pending, valid
+from actions.form_engine import count_try, invalid, is_answer_turn, pending, tries_at, valid
 from actions.lexicon import get_lexicon
 from actions.problems import is_rate_limited, utter_problem
 from actions.questions import ask_or_offer
@@ -49,9 +49,44 @@ def _today() -> date:
     return datetime.now(SEOUL).date()
 
 
+# The caller-ID path (issue 13): on the voice line, a home delivery may be confirmed by the
+# number the call comes from (signed by the voice channel: bot/voice/caller_claim.py) and the
+# birth date alone; the backend lets such an identity order home delivery only (docs/security.md).
+CALLER_CHECK: Final = "caller_id_check"  # counted in retry_counts once tried
+
+
+def caller_claim_of(tracker: Tracker) -> str | None:
+    """The voice line's signed caller claim on this message, for a ``voice:`` conversation only."""
+    if not str(tracker.sender_id or "").startswith("voice:"):
+        return None
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    voice = metadata.get("voice") if isinstance(metadata, dict) else None
+    claim = voice.get("caller_claim") if isinstance(voice, dict) else None
+    return claim if isinstance(claim, str) and 10 <= len(claim) <= 200 else None
+
+
+def caller_path_open(tracker: Tracker) -> bool:
+    """A home delivery on the voice line with a caller claim not tried yet in this request."""
+    return (
+        caller_claim_of(tracker) is not None
+        and tracker.get_slot("method") == "delivery"
+        and tracker.active_loop_name == "certificate_form"
+        and tries_at(tracker, CALLER_CHECK) == 0
+    )
+
+
 def identity_steps(tracker: Tracker) -> list[str]:
-    """Return the identity slots still to ask, none while the token is good."""
-    return [] if has_valid_identity(tracker) else list(IDENTITY_SLOTS)
+    """Return the identity slots still to ask, none while the token is good.
+
+    A caller on the voice line ordering a home delivery is asked the birth date only: the
+    number the call comes from stands for the phone and the SMS code (`check_caller`). If that
+    does not match, the full path follows (name, phone, SMS code).
+    """
+    if has_valid_identity(tracker):
+        return []
+    if caller_path_open(tracker):
+        return ["birth_date"]
+    return list(IDENTITY_SLOTS)
 
 
 def clear_identity() -> dict[str, Any]:
@@ -218,10 +253,42 @@ class IdentitySlots:
         return valid(tracker, "otp_code", digits)
 
 
+async def check_caller(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Confirm a voice caller by the signed caller number and the birth date.
+
+    Any refusal (no match, a forged or stale claim, a limit) is tried once per request and then
+    leads to the full path, which asks what is missing and meets the same limits there.
+    """
+    claim = caller_claim_of(tracker)
+    born = tracker.get_slot("birth_date")
+    if claim is None or not born:
+        return {}
+    tried = count_try(tracker, CALLER_CHECK)
+    try:
+        body = await get_client().caller_check(
+            conversation_id=tracker.sender_id, birth_date=born, caller_claim=claim
+        )
+    except BackendRefused:
+        return tried
+    say(dispatcher, tracker, "utter_identity_confirmed")
+    resident = body.get("resident") or {}
+    return {
+        **tried,
+        "identity_token": body["identity_token"],
+        "identity_expires_at": body["expires_at"],
+        **({"person_name": resident["name"]} if resident.get("name") else {}),
+    }
+
+
 async def send_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    """Start a challenge once name, birth date and phone are known (the SMS goes out)."""
+    """Start a challenge once name, birth date and phone are known (the SMS goes out).
+
+    On the voice line's caller-ID path, the caller check runs instead (`check_caller`).
+    """
     if has_valid_identity(tracker) or tracker.get_slot("challenge_id"):
         return {}
+    if caller_path_open(tracker):
+        return await check_caller(dispatcher, tracker)
     name = tracker.get_slot("person_name")
     born = tracker.get_slot("birth_date")
     phone = tracker.get_slot("phone_number")

@@ -12,6 +12,8 @@ limits: both send SMS codes.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import Callable
@@ -22,8 +24,11 @@ from typing import Any, TypeVar
 from app.adapters.registry import Registry
 from app.adapters.sms import SmsGateway
 from app.clock import SEOUL
+from sqlalchemy import select
+
 from app.errors import (
     ChallengeNotFound,
+    DomainError,
     IdentityBusy,
     IdentityInvalid,
     IdentityLockedToday,
@@ -59,12 +64,50 @@ class IdentityPolicy:
     daily_lock_count: int = 3
 
 
+# How an identity was confirmed: an SMS code (full), or the caller's number on the voice line
+# with the birth date typed or said (CALLER_ID, restricted: see may_order and docs/security.md).
+SMS_CODE = "sms_code"
+CALLER_ID = "caller_id"
+# A caller-ID identity may order only what is handed over in person after an ID check at the door.
+CALLER_ID_METHODS = frozenset({"delivery"})
+CALLER_CLAIM_MAX_AGE_S = 600
+_CALLER_CLAIM_PURPOSE = b"minwon voice caller claim v1"  # the same as bot/voice/caller_claim.py
+
+
+class IdentityStepUpRequired(DomainError):
+    """Raised when a caller-ID identity asks for more than it may (an SMS code is needed)."""
+
+    code = "identity_step_up_required"
+    status = 403
+    title = "This needs the SMS code confirmation"
+
+
+class CallerNotMatched(DomainError):
+    """Raised when the caller's number and birth date match no single resident."""
+
+    code = "caller_not_matched"
+    status = 409
+    title = "The caller could not be matched; confirm with name, phone and SMS code"
+
+
 @dataclass(frozen=True, slots=True)
 class ConfirmedIdentity:
     """A valid identity token's resident and the conversation it is bound to."""
 
     resident: Resident
     conversation_id: str
+    assurance: str = SMS_CODE
+
+    def check_may_order(self, method: str) -> None:
+        """Raises: IdentityStepUpRequired when a caller-ID identity orders another way."""
+        method = str(getattr(method, "value", method))
+        if self.assurance == CALLER_ID and method not in CALLER_ID_METHODS:
+            raise IdentityStepUpRequired(f"caller-id identity may not order by {method}")
+
+    def require_sms_code(self) -> None:
+        """Raises: IdentityStepUpRequired for a caller-ID identity (orders list, cancel)."""
+        if self.assurance != SMS_CODE:
+            raise IdentityStepUpRequired("needs an identity confirmed by SMS code")
 
     def check_conversation(self, conversation_id: str | None) -> None:
         """Raises: IdentityInvalid when another conversation presents this token."""
@@ -409,12 +452,121 @@ def identity_for_token(
     """
     if not token:
         raise IdentityInvalid("no identity token")
+    assurance = SMS_CODE
     record = store.identity.find_token(keyed_hash(policy.secret, "identity_token", token))
+    if record is None:
+        # Caller-ID tokens are stored under their own hash purpose: one table, no new column,
+        # and a token can never be read as the other kind.
+        record = store.identity.find_token(keyed_hash(policy.secret, CALLER_TOKEN_PURPOSE, token))
+        assurance = CALLER_ID
     if record is None or now >= record.expires_at:
         raise IdentityInvalid("identity token unknown or expired")
     resident = registry.get(store.session, record.resident_id)
     if resident is None:
         raise IdentityInvalid("resident left the registry")
-    identity = ConfirmedIdentity(resident, record.conversation_id)
+    identity = ConfirmedIdentity(resident, record.conversation_id, assurance)
     identity.check_conversation(conversation_id)
     return identity
+
+
+CALLER_TOKEN_PURPOSE = "caller_identity_token"
+
+
+def verify_caller_claim(
+    policy: IdentityPolicy, claim: str, *, conversation_id: str, now: datetime
+) -> str:
+    """Return the caller's number a voice channel signed for this conversation.
+
+    The claim (bot/voice/caller_claim.py) is ``v1.<unix time>.<number>.<HMAC>`` keyed by a key
+    derived from the secret key the Rasa server and the backend share; the action server only
+    relays it. It is good for a ``voice:`` conversation, the one asking, for 10 minutes.
+
+    Raises:
+        IdentityInvalid: malformed, forged, stale, or for another (or a non-voice) conversation.
+    """
+    parts = claim.split(".")
+    if len(parts) != 4 or parts[0] != "v1" or not parts[1].isdigit() or not parts[2].isdigit():
+        raise IdentityInvalid("malformed caller claim")
+    if not conversation_id.startswith("voice:"):
+        raise IdentityInvalid("caller claims come from the voice line only")
+    issued, number, signature = int(parts[1]), parts[2], parts[3]
+    key = hmac.new(policy.secret.encode("utf-8"), _CALLER_CLAIM_PURPOSE, hashlib.sha256).digest()
+    material = f"v1|{conversation_id}|{number}|{issued}".encode("utf-8")
+    expected = hmac.new(key, material, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        raise IdentityInvalid("caller claim signature wrong")
+    age = now.timestamp() - issued
+    if age > CALLER_CLAIM_MAX_AGE_S or age < -60:
+        raise IdentityInvalid("caller claim stale")
+    return number
+
+
+def confirm_by_caller(
+    store: Store,
+    registry: Registry,
+    policy: IdentityPolicy,
+    *,
+    conversation_id: str,
+    birth_date: date,
+    caller_claim: str,
+    now: datetime,
+    client: str | None = None,
+) -> IdentityConfirmed:
+    """Confirm a resident by the caller's number (signed by the voice line) and birth date.
+
+    Counted like a code challenge against the per-phone, per-conversation, per-client and
+    overall limits (a recorded challenge of purpose ``caller_id``), so birth dates cannot be
+    tried one after another. The token it issues is a CALLER_ID one (ConfirmedIdentity.
+    check_may_order).
+
+    Raises:
+        IdentityInvalid (bad claim), CallerNotMatched, and the limits of check_challenge_limits.
+    """
+    phone = verify_caller_claim(policy, caller_claim, conversation_id=conversation_id, now=now)
+    key = phone_key(policy, phone)
+    asker = client_key(policy, client, conversation_id)
+    confirmed: IdentityConfirmed | None = None
+    with store.transaction():
+        check_challenge_limits(
+            store, policy, phone_key_=key, conversation_id=conversation_id, client_key_=asker,
+            now=now,
+        )
+        matches = list(
+            store.session.scalars(
+                select(Resident).where(Resident.phone == phone, Resident.birth_date == birth_date)
+            ).all()
+        )
+        resident = matches[0] if len(matches) == 1 else None
+        challenge, _ = open_challenge(
+            store, policy, conversation_id=conversation_id, client_key_=asker, phone_key_=key,
+            now=now, purpose="caller_id", actor="voice_channel",
+            owner={"resident_id": resident.id if resident else None},
+        )
+        if resident is None:
+            store.identity.set_status_if(challenge.id, expected="open", new="failed")
+        else:
+            store.identity.set_status_if(challenge.id, expected="open", new="verified")
+            token = new_token()
+            expires_at = now + timedelta(seconds=policy.token_ttl_s)
+            store.identity.add_token(
+                IdentityToken(
+                    token_hash=keyed_hash(policy.secret, CALLER_TOKEN_PURPOSE, token),
+                    conversation_id=conversation_id,
+                    resident_id=resident.id,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+            store.audit.record(
+                actor=f"resident:{resident.id}",
+                action="identity_confirmed_by_caller",
+                entity_type="identity_challenge",
+                entity_id=challenge.id,
+                at=now,
+            )
+            confirmed = IdentityConfirmed(token, expires_at, resident)
+    if confirmed is None:
+        logger.info("caller_not_matched", extra={"conversation_id": conversation_id})
+        raise CallerNotMatched("no single resident with this number and birth date")
+    logger.info("identity_confirmed_by_caller", extra={"conversation_id": conversation_id})
+    return confirmed

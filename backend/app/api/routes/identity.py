@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Annotated
+
 from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
 
 from app.api.deps import (
     ClientDep,
@@ -19,10 +23,17 @@ from app.schemas import (
     ChallengeRequest,
     ChallengeResponse,
     ResidentView,
+    ShortText,
+    StrictBody,
     VerifyRequest,
     VerifyResponse,
 )
-from app.services.identity import start_challenge, verify_challenge
+from app.services.identity import (
+    CALLER_ID_METHODS,
+    confirm_by_caller,
+    start_challenge,
+    verify_challenge,
+)
 from app.services.residents import describe_resident
 
 router = APIRouter(prefix="/api/v1", tags=["identity"], dependencies=[ServiceAuth])
@@ -91,6 +102,62 @@ def verify(
     return VerifyResponse(
         identity_token=confirmed.identity_token,
         expires_at=confirmed.expires_at.astimezone(SEOUL),
+        resident=describe_resident(confirmed.resident, district, now),
+    )
+
+
+class CallerCheckRequest(StrictBody):
+    conversation_id: ShortText
+    birth_date: date
+    caller_claim: Annotated[str, Field(min_length=10, max_length=200)]
+
+
+class CallerCheckResponse(BaseModel):
+    identity_token: str
+    expires_at: datetime
+    assurance: str = "caller_id"
+    may_order: list[str]
+    resident: ResidentView
+
+
+@router.post(
+    "/identity/caller-checks",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CallerCheckResponse,
+    summary="Confirm a caller by the number the voice line vouches for and the birth date",
+    description=(
+        "For `voice:` conversations only: `caller_claim` is the voice line's signed caller "
+        "number (bot/voice/caller_claim.py, 10 minutes, bound to the conversation). One resident "
+        "with that phone and birth date gets an identity token that may order home delivery "
+        "only (the courier checks the ID card at the door); order lists and cancels need the SMS "
+        "code (403 `identity_step_up_required`). 409 `caller_not_matched` when no single "
+        "resident matches (the dialogue then asks name, phone and the SMS code); 401 "
+        "`identity_invalid` for a missing, forged, stale or other conversation's claim. Counted "
+        "against the same limits as code challenges."
+    ),
+)
+def caller_check(
+    body: CallerCheckRequest,
+    runtime: RuntimeDep,
+    store: StoreDep,
+    district: DistrictDep,
+    now: NowDep,
+    client: ClientDep,
+) -> CallerCheckResponse:
+    confirmed = confirm_by_caller(
+        store,
+        runtime.registry,
+        runtime.identity_policy,
+        conversation_id=body.conversation_id,
+        birth_date=body.birth_date,
+        caller_claim=body.caller_claim,
+        now=now,
+        client=client,
+    )
+    return CallerCheckResponse(
+        identity_token=confirmed.identity_token,
+        expires_at=confirmed.expires_at.astimezone(SEOUL),
+        may_order=sorted(CALLER_ID_METHODS),
         resident=describe_resident(confirmed.resident, district, now),
     )
 

@@ -67,6 +67,7 @@ def post_order(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     identity.check_bound(body.conversation_id, named)
+    identity.check_may_order(body.method)
     result = create_order(
         store,
         district,
@@ -98,6 +99,7 @@ def get_orders(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[dict[str, Any]]:
     identity.check_bound(named)
+    identity.require_sms_code()
     orders = list_orders(store, identity.resident, limit=limit)
     return [describe_order(o, district) for o in orders]
 
@@ -141,5 +143,6 @@ def cancel(
     body: Annotated[CancelRequest | None, Body()] = None,
 ) -> dict[str, Any]:
     identity.check_bound(body.conversation_id if body else None, named)
+    identity.require_sms_code()
     order = cancel_order(store, resident=identity.resident, order_number=order_id, now=now)
     return describe_order(order, district)
