@@ -36,6 +36,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot.bounded import BoundedMap
 from bot.conversation_ids import conversation_id
@@ -252,8 +253,6 @@ def agent_tracker_reader(app: Any) -> TrackerReader:
             return None
         loop = tracker.active_loop_name
         last: list[Mapping[str, Any]] = []
-        from rasa.shared.core.events import BotUttered, UserUttered
-
         for event in reversed(tracker.events):
             if isinstance(event, UserUttered):
                 break
@@ -287,7 +286,8 @@ class VoiceDialogue:
         self.key = key if key is not None else caller_key()
         self.tracker_reader = tracker_reader
         self.staff = staff or StaffLine()
-        self.turns = turns or TurnGuard()
+        # the turn guard's notices in the voice line's words (texts.yml), not "보내 주세요"
+        self.turns = turns or TurnGuard(texts=self.texts)
         self.min_confidence = min_confidence
         self.input_channel = input_channel
         self.calls: BoundedMap[str, CallState] = BoundedMap(max_calls, ttl_s=CALL_STATE_FOR_S)
