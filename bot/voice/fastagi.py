@@ -168,6 +168,7 @@ class AgiSession:
         self.writer = writer
         self.env: dict[str, str] = {}
         self.hung_up = False
+        self.keypad_only = False  # the dialplan asked for it: AGI(agi://…/minwon,keypad)
         self.log: list[str] = []  # commands sent (tests and debugging; no caller data)
 
     async def command(self, *words: str, timeout_s: float = RESPONSE_TIMEOUT_S) -> AgiResponse:
@@ -295,6 +296,8 @@ class FastAgiServer:
         try:
             session.env = await read_preamble(reader)
             call_id = session.env.get("agi_uniqueid", "")
+            args = {v.strip().lower() for k, v in session.env.items() if k.startswith("agi_arg_")}
+            session.keypad_only = "keypad" in args
             if not _SAFE_ID.fullmatch(call_id):
                 call_id = f"agi-{time.time_ns()}"
             await self._call(session, call_id)
@@ -368,30 +371,30 @@ class FastAgiServer:
         max_digits = gather.max_digits if gather else 1
         timeout_ms = (gather.timeout_s if gather else 6) * 1000
         speech = (
-            self.recogniser is not None
+            not session.keypad_only
+            and self.recogniser is not None
             and self.settings.recordings is not None
             and (gather is None or "speech" in gather.inputs)
         )
-        if not speech and turn.prompts:
+        if not speech:
             # every prompt but the last can be cut short by a key; the last is GET DATA's own
-            *leading, last = turn.prompts
+            *leading, last = turn.prompts or ("",)
             key = await self._play_all(session, VoiceTurn(tuple(leading)), interruptible=True)
             if key:
                 return await self._more_keys(session, key, max_digits, timeout_ms)
-            path = await self._prompt_file(last)
+            path = await self._prompt_file(last) if last else None
             if path is not None:
                 answer = await session.command("GET DATA", path, str(timeout_ms), str(max_digits))
                 return self._keys(answer)
-        key = await self._play_all(session, turn, interruptible=True)
-        if key:
-            return await self._more_keys(session, key, max_digits, timeout_ms)
-        if not speech:
             answer = await session.command("WAIT FOR DIGIT", str(timeout_ms))
             if answer.number is not None and answer.number < 0:
                 raise AgiHangup("hung up while waiting")
             if not answer.number:
                 return _Listen(CallerInput.silence())
             return await self._more_keys(session, chr(answer.number), max_digits, timeout_ms)
+        key = await self._play_all(session, turn, interruptible=True)
+        if key:
+            return await self._more_keys(session, key, max_digits, timeout_ms)
         return await self._record(session, turn, call_id, max_digits, timeout_ms)
 
     def _keys(self, answer: AgiResponse) -> _Listen:
@@ -430,6 +433,9 @@ class FastAgiServer:
         )
         recording = base.with_name(f"{base.name}.{fmt}")
         try:
+            if answer.data == "writefile":  # Asterisk could not write there: ask again
+                logger.error("fastagi_recording_not_written")
+                return _Listen(CallerInput.silence())
             if answer.data == "hangup" or (answer.number is not None and answer.number < 0):
                 raise AgiHangup("hung up while recording")
             if answer.data == "dtmf" and answer.number:
