@@ -182,10 +182,17 @@ def score(
     }
 
 
-def evaluate(variant: str, sets: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Scores one pipeline variant on every given set; one result per set."""
+def evaluate(
+    variant: str, sets: dict[str, list[dict[str, Any]]], nlu_only: bool = False
+) -> list[dict[str, Any]]:
+    """Scores one pipeline variant on every given set; one result per set.
+
+    The default config is scored on the full model (``rasa train``: what the server runs and
+    tests/nlu/test_nlu_accuracy.py scores); the other variants, and the default with
+    ``nlu_only``, on a faster ``rasa train nlu`` model of the same pipeline.
+    """
     config = variant_config(variant)
-    model = ensure_model(config, nlu_only=True)
+    model = ensure_model(config, nlu_only=nlu_only or variant != "default")
     seconds_file = Path(str(model).replace(str(ROOT / "models"), str(
         Path(os.environ.get("MINWON_CACHE", Path.home() / ".cache" / "minwon")) / "models")
     ).removesuffix(".tar.gz") + ".train_seconds")
@@ -194,6 +201,7 @@ def evaluate(variant: str, sets: dict[str, list[dict[str, Any]]]) -> list[dict[s
         parses, load_s = parse_all(model, [c["text"] for c in cases])
         result = score(cases, parses)
         result["variant"] = variant
+        result["model"] = "nlu-only" if "-nlu-" in model.name else "full"
         result["set"] = name
         result["model_load_s"] = round(load_s, 2)
         if seconds_file.exists():
@@ -204,7 +212,8 @@ def evaluate(variant: str, sets: dict[str, list[dict[str, Any]]]) -> list[dict[s
 
 def print_report(r: dict[str, Any], verbose: bool) -> None:
     """Aggregates for every set; the misses only for the development set and only with -v."""
-    print(f"\n=== {r['variant']} on the {r.get('set', 'dev')} set: {r['utterances']} utterances")
+    print(f"\n=== {r['variant']} ({r.get('model', 'nlu-only')} model) on the "
+          f"{r.get('set', 'dev')} set: {r['utterances']} utterances")
     print(f"intent accuracy        {r['intent_accuracy']:.3f}"
           f"  (before fallback {r['intent_accuracy_before_fallback']:.3f})")
     print(f"intent macro F1        {r['intent_macro_f1']:.3f}")
@@ -242,6 +251,9 @@ def main() -> None:
     parser.add_argument("--variants", nargs="*", help="explicit list, e.g. default okt")
     parser.add_argument("--sets", nargs="*", choices=sorted(SETS), default=sorted(SETS),
                         help="which sets to score (default: dev and heldout)")
+    parser.add_argument("--nlu-only", action="store_true",
+                        help="score an NLU-only model of the default config (faster to train; "
+                             "the server runs the full model)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="list every error of the development set (never of the held-out set)")
     args = parser.parse_args()
@@ -254,7 +266,7 @@ def main() -> None:
             sets[name] = load_eval_set(SETS[name])
         else:
             print(f"note: {SETS[name].relative_to(ROOT)} does not exist yet; {name} not scored")
-    results = [r for v in variants for r in evaluate(v, sets)]
+    results = [r for v in variants for r in evaluate(v, sets, args.nlu_only)]
     for r in results:
         print_report(r, args.verbose)
     RESULTS.mkdir(parents=True, exist_ok=True)
