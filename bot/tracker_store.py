@@ -80,6 +80,7 @@ SWEEP_SECONDS_ENV = "MINWON_RETENTION_SWEEP_SECONDS"
 SQLITE_SYNC_ENV = "MINWON_TRACKER_SQLITE_SYNC"
 SQLITE_SYNC_MODES = ("FULL", "NORMAL")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_POOL_SIZE = 4
 # Index range reads of one sender's events: its latest session start, then that session's events.
 _INDEXES = {
     "ix_events_sender_type_time": ("sender_id", "type_name", "timestamp"),
@@ -334,6 +335,14 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()
 
+        # Rasa's engine (SQLAlchemy 1.4) opens a new SQLite connection for every session; a
+        # small pool shared by the worker threads keeps them, as SQLAlchemy 2 does by default.
+        if self.engine.url.database not in (None, "", ":memory:"):
+            self.engine.dispose()
+            self.engine = sa.create_engine(
+                self.engine.url, poolclass=sa.pool.QueuePool, pool_size=SQLITE_POOL_SIZE,
+                max_overflow=SQLITE_POOL_SIZE, connect_args={"check_same_thread": False})
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         sa.event.listen(self.engine, "connect", on_connect)
         with self.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA journal_mode=WAL")
