@@ -343,12 +343,28 @@ class FastAgiServer:
 
     # --- saying -------------------------------------------------------------------------------
     async def _prompt_file(self, text: str) -> str | None:
+        """The prompt's path without extension, in a folder holding only its ``.sln``.
+
+        The TTS cache keeps a μ-law ``.wav`` (for TwiML) beside the ``.sln``; Asterisk's ``wav``
+        format reads 16-bit PCM only, so it must never be offered that file under the same name.
+        """
         try:
             rendered = await self.speech.render(text)
         except SpeechUnavailable:
             logger.exception("fastagi_tts_failed")
             return None
-        return str(rendered.asterisk_file())
+        folder = rendered.folder.parent / "asterisk"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for source in (rendered.sln, rendered.text_file):
+                link = folder / source.name
+                if not link.exists():
+                    with contextlib.suppress(FileExistsError):
+                        link.symlink_to(source.resolve())
+        except OSError:
+            logger.exception("fastagi_prompt_link_failed")
+            return None
+        return str(folder / rendered.key)
 
     async def _play_all(self, session: AgiSession, turn: VoiceTurn, interruptible: bool) -> str:
         """Play every prompt; return the key that interrupted them ("" if none)."""

@@ -46,6 +46,7 @@ class FakeAsterisk:
     port: int
     caller: str = "01045678901"
     uniqueid: str = "1764800000.1"
+    extra: dict[str, str] = field(default_factory=dict)  # more preamble, e.g. agi_arg_1
     prompts: list[str] = field(default_factory=list)  # every prompt played, in order
     commands: list[str] = field(default_factory=list)
     listening: Listening | None = None
@@ -74,7 +75,8 @@ class FakeAsterisk:
             "agi_enhanced: 0.0\n"
             "agi_accountcode: \n"
             "agi_threadid: 140536013391616\n"
-            "\n"
+            + "".join(f"{k}: {v}\n" for k, v in self.extra.items())
+            + "\n"
         )
 
     # --- the caller's side ------------------------------------------------------------------
@@ -185,6 +187,8 @@ class FakeAsterisk:
     def _prompt(path: str) -> str:
         audio = Path(f"{path}.sln")
         assert audio.is_file() and audio.stat().st_size > 1000, path  # 8 kHz signed linear
+        # Asterisk offers every format it finds under the name; its wav reader takes PCM only
+        assert not Path(f"{path}.wav").exists(), "a μ-law .wav beside the prompt"
         return Path(f"{path}.txt").read_text(encoding="utf-8")
 
     async def close(self) -> None:
