@@ -7,8 +7,10 @@ with the reason and the refusal's status code, nothing changed.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
@@ -136,10 +138,16 @@ async def refuse(
     if not reason:
         return _answer(request, user, store, district, code="no_reason", status=422)
     now = get_now(request.app.state.runtime)
+    refusal = functools.partial(
+        console_bulk.refuse,
+        store,
+        user.account,
+        reservation_id=reservation_id,
+        reason=reason,
+        now=now,
+    )
     try:
-        done = console_bulk.refuse(
-            store, user.account, reservation_id=reservation_id, reason=reason, now=now
-        )
+        done = await anyio.to_thread.run_sync(refusal)
     except DomainError as e:
         return _answer(request, user, store, district, code=e.code, status=e.status)
     return _done(request, done.reservation_id, done.status)

@@ -7,8 +7,10 @@ changed. A JSON caller (Accept: application/json) gets the same answers as the s
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
@@ -157,20 +159,23 @@ async def move(
     if status == "failed" and not reason:
         return _refused(request, user, store, district, "no_reason", 422)
     now = get_now(request.app.state.runtime)
+    step = functools.partial(
+        console_deliveries.move_delivery,
+        store,
+        district,
+        user.account,
+        rasa.notify if rasa is not None else None,
+        order_number=order_id,
+        status=status,
+        now=now,
+        id_checked=id_checked if status in ("delivered", "failed") else None,
+        welfare_note=fields.get("welfare_note") or None,
+        welfare_alert=_checked(fields, "welfare_alert"),
+        failure_reason=reason or None,
+    )
     try:
-        order, told = console_deliveries.move_delivery(
-            store,
-            district,
-            user.account,
-            rasa.notify if rasa is not None else None,
-            order_number=order_id,
-            status=status,
-            now=now,
-            id_checked=id_checked if status in ("delivered", "failed") else None,
-            welfare_note=fields.get("welfare_note") or None,
-            welfare_alert=_checked(fields, "welfare_alert"),
-            failure_reason=reason or None,
-        )
+        # The database and the push to Rasa block: off the event loop.
+        order, told = await anyio.to_thread.run_sync(step)
     except DomainError as e:
         return _refused(request, user, store, district, e.code, e.status)
     if _wants_json(request):
@@ -195,10 +200,16 @@ async def welfare_alert(
     if not note:
         return _refused(request, user, store, district, "no_note", 422)
     now = get_now(request.app.state.runtime)
+    alert = functools.partial(
+        console_deliveries.raise_welfare_alert,
+        store,
+        user.account,
+        order_number=order_id,
+        note=note,
+        now=now,
+    )
     try:
-        order = console_deliveries.raise_welfare_alert(
-            store, user.account, order_number=order_id, note=note, now=now
-        )
+        order = await anyio.to_thread.run_sync(alert)
     except DomainError as e:
         return _refused(request, user, store, district, e.code, e.status)
     if _wants_json(request):
