@@ -70,6 +70,25 @@ _SUMMARY_KEYS = {
     "method": "받는 방법",
     "lookup_purpose": "조회",
 }
+_INTENT_NAMES = {
+    "human_handoff": "직원 연결 요청",
+    "request_certificate": "증명서 발급",
+    "request_delivery": "집으로 배달",
+    "request_bulk_issuance": "대량 발급",
+    "check_status": "신청 조회",
+    "cancel_request": "신청 취소",
+    "ask_kiosk": "무인발급기 문의",
+    "ask_fee": "수수료 문의",
+    "ask_hours": "운영 시간 문의",
+    "ask_online": "온라인 발급 문의",
+    "ask_delivery_eligibility": "배달 대상 문의",
+    "ask_requirements": "준비물 문의",
+    "otp_not_received": "인증번호를 못 받음",
+    "nlu_fallback": "챗봇이 이해하지 못함",
+    "out_of_scope": "챗봇 업무 밖의 질문",
+    "inform": "정보 입력",
+    "stop": "그만두기",
+}
 _METHOD_NAMES = {"delivery": "배달", "counter": "창구", "kiosk": "무인발급기", "online": "온라인"}
 # What staff are told when an action cannot be done (never an English exception text).
 _TAKEN_ELSEWHERE = "이미 다른 직원이 맡은 상담이에요. 대기열이 새로 고쳐졌어요."
@@ -89,7 +108,9 @@ def summary_words(summary: str, district: DistrictFacts) -> str:
         if key == "identity":
             words.append("본인 확인 완료" if value == "confirmed" else f"본인 확인: {value}")
             continue
-        if key == "document":
+        if key == "last_intent":
+            value = _INTENT_NAMES.get(value, value)
+        elif key == "document":
             value = district.document_names_ko.get(value, value)
         elif key == "method":
             value = _METHOD_NAMES.get(value, value)

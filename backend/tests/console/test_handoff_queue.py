@@ -136,6 +136,7 @@ def test_web_chat_ticket_taken_read_answered_and_handed_back(
     assert queue[0]["waited"] == "3분"
     assert "서류: 주민등록표 등본" in queue[0]["summary"]
     assert "본인 확인 완료" in queue[0]["summary"]
+    assert "마지막 요청: 직원 연결 요청" in queue[0]["summary"]
     page = client.get("/console/handoff", headers={"Accept": "text/html"})
     assert ticket_id in page.text
     assert "직원 연결 요청" in page.text
