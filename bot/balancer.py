@@ -4,7 +4,8 @@
 and runs Debian's /usr/sbin/haproxy under supervisord:
 
 - the public channel port (``--rasa-port``, 5005) goes round robin to the Rasa processes, each
-  checked every second with Rasa's ``GET /`` (two misses take it out, one answer puts it back);
+  checked every second with Rasa's ``GET /`` (two checks unanswered within 10 s, or one refused
+  connection, take it out; one answer puts it back);
 - the action server port (``--actions-port``, 5055) goes round robin to the action servers
   (``GET /health``), so Rasa's one ``action_endpoint`` reaches all of them.
 
@@ -29,6 +30,7 @@ HAPROXY = "/usr/sbin/haproxy"
 CONFIG_NAME = "haproxy.cfg"
 CHECK_INTERVAL_MS = 1000
 FALL = 2  # missed checks before a process is out
+CHECK_TIMEOUT_S = 10  # a check answered later than this is missed
 RISE = 1  # answered checks before it is back
 # A turn can wait for its conversation's lock (polled every second, lifetime 60 s) and the
 # backend: the balancer must wait longer than that for an answer.
@@ -79,7 +81,12 @@ def haproxy_config(public_port: int, rasa: Sequence[Upstream], actions_port: int
         # only a request that never reached a process is sent to another one
         "    retry-on conn-failure",
         "    option redispatch 1",
-        f"    default-server inter {CHECK_INTERVAL_MS}ms fall {FALL} rise {RISE}",
+        # a busy process may answer its check slowly (its event loop is taking turns): only no
+        # answer within CHECK_TIMEOUT_S counts, while a refused connection (a dead process),
+        # from a check or from real traffic, takes it out at once
+        f"    timeout check {CHECK_TIMEOUT_S}s",
+        f"    default-server inter {CHECK_INTERVAL_MS}ms fall {FALL} rise {RISE} "
+        "observe layer4 error-limit 1 on-error mark-down",
         "",
         "frontend rasa_channels",
         f"    bind 127.0.0.1:{public_port}",
