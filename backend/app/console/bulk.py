@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.api.deps import get_district, get_now, get_store
 from app.console.auth import ConsoleUser, CounterStaff, form_fields
+from app.console.deliveries import with_form_origin
 from app.console.templating import page
 from app.district import DistrictFacts
 from app.errors import DomainError
@@ -61,7 +62,7 @@ def _page(
         title="업체별 오늘 발급 수량과 한도",
         unit="건",
     )
-    return page(
+    response = page(
         request,
         user,
         "bulk_counter.html",
@@ -74,6 +75,7 @@ def _page(
         error=error,
         status_code=status_code,
     )
+    return with_form_origin(response)
 
 
 @router.get("")

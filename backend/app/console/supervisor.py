@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.api.deps import get_district, get_now, get_store
 from app.console.auth import SupervisorStaff
+from app.console.deliveries import with_form_origin
 from app.console.templating import page
 from app.district import DistrictFacts
 from app.repositories.store import Store
@@ -63,7 +64,7 @@ def today(
     figures = console_supervisor.supervisor_day(store, district, user.account, now=now)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(console_supervisor.as_dict(figures))
-    return page(
+    response = page(
         request,
         user,
         "supervisor_today.html",
@@ -74,3 +75,4 @@ def today(
         mou_limit=district.bulk_mou_daily_limit,
         standard_limit=district.bulk_standard_daily_limit,
     )
+    return with_form_origin(response)  # its logout form

@@ -280,6 +280,8 @@ def test_the_board_page_moves_a_delivery_with_the_courier_of_its_dong_only(
     assert number in page.text
     assert "ops-countdown" in page.text
     assert "3시간 0분 남음" in page.text  # 10:00, due 13:00
+    # Chromium sends `Origin: null` with a form POST from a no-referrer page (CSRF refuses it).
+    assert page.headers["referrer-policy"] == "same-origin"
     assert number not in other.get("/console/deliveries").text
     peek = other.get("/console/deliveries", params={"dong": "신당동"})
     assert peek.status_code == 403
