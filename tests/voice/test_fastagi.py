@@ -153,7 +153,8 @@ class FakeAsterisk:
             if self._dead:
                 await self._send(DEAD)
                 continue
-            name = " ".join(words[:2]) if words[0] in ("STREAM", "GET", "RECORD", "WAIT") else words[0]
+            two_words = words[0] in ("STREAM", "GET", "RECORD", "WAIT")
+            name = " ".join(words[:2]) if two_words else words[0]
             if name == "ANSWER":
                 await self._send("200 result=0")
             elif name == "STREAM FILE":

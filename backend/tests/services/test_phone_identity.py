@@ -92,7 +92,9 @@ def test_a_registered_caller_orders_a_delivery_and_nothing_else_without_the_code
     assert client.get("/dev/sms-outbox", params={"phone": KIM["phone"]}).json() == []
 
 
-def test_an_sms_confirmed_resident_keeps_every_right(client: TestClient, confirm: ConfirmFn) -> None:
+def test_an_sms_confirmed_resident_keeps_every_right(
+    client: TestClient, confirm: ConfirmFn
+) -> None:
     headers = confirm(KIM, conversation_id="voice:sms-path")
     counter = client.post(
         ORDERS, headers={**headers, "Idempotency-Key": "s1"},
