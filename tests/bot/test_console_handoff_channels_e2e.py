@@ -135,7 +135,8 @@ async def test_telegram_resident_hears_staff_at_once_then_the_bot_again(
         ticket_id = found.group(1)
         csrf = await console_session(client, console)
         lines = await take_and_read(client, console, csrf, ticket_id)
-        assert lines[0]["speaker"] == "resident" and "사람 좀 바꿔" in lines[0]["text"]
+        assert lines[0]["speaker"] == "resident"
+        assert "사람 좀 바꿔" in lines[0]["text"]
         before = len(tg.sent())
         delivery = await send_reply(
             client, console, csrf, ticket_id, "담당 직원이에요. 무엇을 도와드릴까요?"
