@@ -12,9 +12,9 @@ from html import escape
 from markupsafe import Markup
 
 _ROW_H = 30
-_LABEL_W = 120
-_VALUE_W = 70
-_WIDTH = 480
+_LABEL_W = 130
+_VALUE_W = 110  # room for "100건 / 100"
+_WIDTH = 560
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,10 @@ def bar_chart(bars: Sequence[Bar], *, title: str, unit: str = "") -> Markup:
     height = max(1, len(bars)) * _ROW_H + 8
     parts = [
         f'<svg class="mw-chart" role="img" viewBox="0 0 {_WIDTH} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" aria-label="{escape(title)}">',
+        # Drawn at its own size and only ever scaled down (CSS max-width), so one bar on a wide
+        # screen is not blown up to twice its size.
+        f'width="{_WIDTH}" height="{height}" preserveAspectRatio="xMinYMin meet" '
+        f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
     for i, bar in enumerate(bars):

@@ -132,3 +132,15 @@ def test_the_supervisor_page_draws_todays_charts_for_supervisors_only(
         refused = other.get("/console/supervisor", headers={"Accept": "text/html"})
         assert refused.status_code == 403
         assert "한빛신용정보" not in refused.text
+
+
+def test_chart_labels_are_escaped_and_limits_drawn() -> None:
+    from app.services.console_charts import Bar, bar_chart
+
+    svg = str(bar_chart([Bar("<script>x</script>", 12, 100)], title="한도 & 사용"))
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert "한도 &amp; 사용" in svg
+    assert 'class="mw-chart-limit"' in svg
+    assert "12건 / 100" not in svg  # no unit given
+    assert "12 / 100" in svg
