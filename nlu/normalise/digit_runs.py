@@ -125,6 +125,10 @@ def _group_at(text: str, start: int, end: int) -> DigitGroup | None:
         copula_end = end - 1
     elif len(raw) > 1 and raw.endswith("일") and _COPULA_I_L.match(after):
         copula_end = end - 1
+    elif raw == "이" and _COPULA_AFTER_I.match(after) and _after_spaced_digit(text, start):
+        # "인증번호 4 8 2 9 1 3 이요": the copula typed apart after digits read one by one, also
+        # read without it (the judge keeps the reading of the right length).
+        copula_end = start
     if is_spoken and not any(c.isdigit() for c in raw):
         before = text[start - 1] if start > 0 else " "
         next_char = after[:1] or " "
@@ -146,6 +150,12 @@ def _group_at(text: str, start: int, end: int) -> DigitGroup | None:
         copula_end=copula_end,
         after_plus=start > 0 and text[start - 1] == "+",
     )
+
+
+def _after_spaced_digit(text: str, start: int) -> bool:
+    """True when a digit and then only spaces come right before `start`."""
+    before = text[:start].rstrip(" ")
+    return len(before) < start and bool(before) and is_digit_char(before[-1])
 
 
 def _joins_forward(text: str, end: int) -> bool:
@@ -296,7 +306,12 @@ def _drop_word_like_head(text: str, run: list[DigitGroup]) -> list[DigitGroup]:
 def run_digits(run: DigitRun, first: int, last: int) -> list[tuple[str, int]]:
     """Readings (digits, end) of groups first..last of `run`; the last group may drop a copula."""
     head = "".join(g.digits for g in run.groups[first:last])
-    return [(head + digits, end) for digits, end in run.groups[last].variants()]
+    readings = []
+    for digits, end in run.groups[last].variants():
+        if end <= run.groups[last].start and last > first:
+            end = run.groups[last - 1].end  # a lone copula "이" dropped: the span ends before it
+        readings.append((head + digits, end))
+    return readings
 
 
 def digits_in(text: str, lengths: Sequence[int]) -> str | None:

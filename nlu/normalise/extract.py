@@ -185,7 +185,7 @@ def _numbers_in_run(text: str, run: DigitRun, today: date) -> list[tuple[str, in
                     continue
                 rest = best[last + 1]
                 candidate = (len(digits) + rest[0], rest[1] - 1, [judged, *rest[2]])
-                if candidate[:2] > option[:2]:
+                if candidate[:2] >= option[:2]:
                     option = candidate
         best[first] = option
     return best[0][2]

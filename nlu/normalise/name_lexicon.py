@@ -32,5 +32,7 @@ NOT_NAME_PREFIXES: frozenset[str] = frozenset({
     "반명",
     # Services, greetings and dialect replies: "서비스로 해 주세요", "고생하세요", "하모예".
     "서비", "고생", "반갑", "하모",
+    # The code said the way it is spelled out ("오티피 482913"), and how long it took ("오분").
+    "오티", "오분",
 })
 # fmt: on
