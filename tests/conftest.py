@@ -79,6 +79,12 @@ def system(rasa_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     for spec in specs:
         if spec.name == "backend":
             spec.env.update(SHARED_CLIENT_LIMITS)
+        if spec.name == "rasa":  # the FastAGI voice line (tests/voice/test_fastagi*)
+            spec.env.update({
+                "MINWON_AGI_PORT": str(free_port()),
+                "MINWON_AGI_RECOGNISER": "vosk",
+                "MINWON_AGI_RECORDINGS": str(base / "agi-recordings"),
+            })
     running = {s.name: RunningProcess(s, base / "logs" / f"{s.name}.out") for s in specs}
     started: list[RunningProcess] = []
     try:
