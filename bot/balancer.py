@@ -4,7 +4,7 @@
 and runs Debian's /usr/sbin/haproxy under supervisord:
 
 - the public channel port (``--rasa-port``, 5005) goes round robin to the Rasa processes, each
-  checked every second with Rasa's ``GET /`` (two checks unanswered within 10 s, or one refused
+  checked every second with Rasa's ``GET /`` (three checks unanswered within 20 s, or one refused
   connection, take it out; one answer puts it back);
 - the action server port (``--actions-port``, 5055) goes round robin to the action servers
   (``GET /health``), so Rasa's one ``action_endpoint`` reaches all of them.
@@ -29,8 +29,10 @@ from pathlib import Path
 HAPROXY = "/usr/sbin/haproxy"
 CONFIG_NAME = "haproxy.cfg"
 CHECK_INTERVAL_MS = 1000
-FALL = 2  # missed checks before a process is out
-CHECK_TIMEOUT_S = 10  # a check answered later than this is missed
+FALL = 3  # missed checks before a process is out
+# a check answered later than this is missed: a Rasa process whose event loop is busy with turns
+# on a saturated machine answered GET / after more than 10 s and was taken out while serving
+CHECK_TIMEOUT_S = 20
 RISE = 1  # answered checks before it is back
 # A turn can wait for its conversation's lock (polled every second, lifetime 60 s) and the
 # backend: the balancer must wait longer than that for an answer.
@@ -77,6 +79,10 @@ def haproxy_config(public_port: int, rasa: Sequence[Upstream], actions_port: int
         f"    timeout server {SERVER_TIMEOUT_S}s",
         "    timeout http-request 10s",
         "    timeout queue 30s",
+        # a new server connection for every request: a request is never written into a kept-alive
+        # connection of a process that has just died (that would be a 502 after the death, not
+        # a turn lost in it); on loopback a connection costs a fraction of a millisecond
+        "    option http-server-close",
         "    retries 2",
         # only a request that never reached a process is sent to another one
         "    retry-on conn-failure",

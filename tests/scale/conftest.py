@@ -1,19 +1,20 @@
-"""Two Rasa servers over one PostgreSQL tracker store and one Redis lock store.
+"""The scaled topology for tests/scale, started once per session as district IT starts it.
 
-The stores are configured by endpoints.scale.yml, as in deploy/compose.yml.
-
-Starts, on free loopback ports and in a throwaway directory: a PostgreSQL cluster (initdb and
-pg_ctl, the approach of backend/app/testing/pg_cluster.py, copied because the backend lives in
-another environment), a redis-server, the backend (on the same cluster, its own database), one
-action server and two Rasa servers that share everything but their port. Nothing is persisted.
+``balanced_topology``: ``./minwon start --topology scale --profile test`` on free loopback ports
+in a throwaway directory: PostgreSQL and Redis (bot/local_stores.py), the backend on the same
+PostgreSQL, two action servers and two Rasa processes with endpoints.scale.yml under supervisord,
+HAProxy in front (bot/balancer.py). ``scale_system`` addresses its two Rasa processes directly.
+``redis_server``: a bare redis-server for the lock store's own tests. Nothing is persisted.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import glob
+import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -24,79 +25,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.processes import (
-    ROOT,
-    ManagedProcess,
-    Ports,
-    free_port,
-    replace_flag,
-    system_specs,
-)
-
-START_TIMEOUT_S = 240
-TRACKER_DB = "rasa_tracker"
-BACKEND_DB = "minwon"
-
-
-# --- PostgreSQL --------------------------------------------------------------------------------
-
-
-def pg_bindir() -> Path:
-    candidates: list[str] = []
-    if shutil.which("pg_config"):
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
-                             check=False)
-        candidates.append(out.stdout.strip())
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "initdb").exists():
-            return Path(candidate)
-    pytest.fail("no initdb: install PostgreSQL (scripts/setup.sh does)")
-
-
-@dataclass
-class PgCluster:
-    root: Path
-    port: int
-    bindir: Path
-    as_user: str | None
-
-    def run(self, *args: str) -> None:
-        command = list(args)
-        if self.as_user:  # initdb refuses to run as root
-            command = ["runuser", "-u", self.as_user, "--", *command]
-        subprocess.run(command, check=True, capture_output=True, cwd="/")
-
-    def createdb(self, name: str) -> None:
-        self.run(str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
-                 "-U", "postgres", name)
-
-    def stop(self) -> None:
-        try:
-            self.run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m",
-                     "immediate", "stop")
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
-
-
-def start_pg() -> PgCluster:
-    """A fast, unsafe (fsync off) cluster with trust authentication on a loopback port."""
-    bindir = pg_bindir()
-    as_user = "postgres" if os.geteuid() == 0 else None
-    root = Path(tempfile.mkdtemp(prefix="minwon-scale-pg-"))
-    if as_user:
-        shutil.chown(root, user=as_user)
-    cluster = PgCluster(root, free_port(), bindir, as_user)
-    data, sockets = root / "data", root / "sock"
-    cluster.run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                "--no-sync", "-E", "UTF8", "--locale=C")
-    cluster.run("mkdir", "-p", str(sockets))
-    options = (f"-p {cluster.port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
-    cluster.run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                str(root / "server.log"), "-w", "start")
-    return cluster
-
+from bot.launcher import TOPOLOGY_FILE
+from bot.local_stores import TRACKER_DB, store_passwords
+from bot.processes import ROOT, free_port, wait_healthy
+from tests.conftest import SHARED_CLIENT_LIMITS
+from tests.system_secrets import TEST_SECRETS
 
 # --- Redis -------------------------------------------------------------------------------------
 
@@ -151,81 +84,151 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 # --- the processes -----------------------------------------------------------------------------
 
 
+@dataclass
+class StoreClient:
+    """Redis clients for the topology's redis-server (its password from the var dir)."""
 
+    port: int
+    password: str
 
+    def client(self, db: int = 1) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.port, db=db, password=self.password,
+                           socket_timeout=5)
 
 
 @dataclass
 class ScaleSystem:
+    """Two Rasa instances of the balanced topology, addressed directly (not through HAProxy)."""
+
     rasa_a: str
     rasa_b: str
     backend_url: str
-    pg: PgCluster
-    redis: RedisServer
+    tracker_dsn: str
+    redis: StoreClient
     log_dir: Path
     rasa_env: dict[str, str] = dataclasses.field(default_factory=dict)  # reads the tracker store
 
-    @property
-    def tracker_dsn(self) -> str:
-        return f"host=127.0.0.1 port={self.pg.port} dbname={TRACKER_DB} user=postgres"
+
+@pytest.fixture(scope="session")
+def scale_system(balanced_topology: BalancedTopology) -> ScaleSystem:
+    """The balanced topology's two Rasa processes (one start of the topology per session)."""
+    described = json.loads((balanced_topology.var_dir / TOPOLOGY_FILE).read_text("utf-8"))
+    passwords = store_passwords(balanced_topology.var_dir)
+    for name in ("rasa-1", "rasa-2"):  # a test before may have restarted one
+        wait_healthy(balanced_topology.processes[name], TOPOLOGY_START_TIMEOUT_S)
+    return ScaleSystem(
+        balanced_topology.base_url("rasa-1"), balanced_topology.base_url("rasa-2"),
+        balanced_topology.backend_url, balanced_topology.tracker_dsn,
+        StoreClient(described["redis"]["port"], passwords["MINWON_REDIS_PASSWORD"]),
+        balanced_topology.log_dir, balanced_topology.rasa_env)
 
 
-@pytest.fixture(scope="module")
-def scale_system(rasa_model: Path) -> Iterator[ScaleSystem]:
-    base = Path(tempfile.mkdtemp(prefix="minwon-scale-"))
-    logs = base / "logs"
-    logs.mkdir()
-    pg = start_pg()
-    red: RedisServer | None = None
-    processes: list[ManagedProcess] = []
+# --- the balanced topology, as ./minwon start --topology scale runs it ---------------------------
+
+TOPOLOGY_START_TIMEOUT_S = 1200  # two models loading at once on a busy 2-core machine (minutes)
+
+
+@dataclass
+class BalancedTopology:
+    """``./minwon start --topology scale --profile test`` on free ports: PostgreSQL, Redis, the
+    backend, two action servers and two Rasa processes under supervisord, HAProxy in front."""
+
+    popen: subprocess.Popen[bytes]
+    console: Path
+    var_dir: Path
+    log_dir: Path
+    balancer_url: str  # the public channel port (HAProxy)
+    backend_url: str
+    processes: dict[str, str]  # supervisord program -> its own health URL
+    tracker_dsn: str
+    rasa_env: dict[str, str]  # the Rasa processes' secrets (to read the encrypted tracker)
+
+    def text(self) -> str:
+        return self.console.read_text(encoding="utf-8", errors="replace")
+
+    def base_url(self, name: str) -> str:
+        return self.processes[name].removesuffix("/health").rstrip("/")
+
+    def supervisorctl(self, *args: str) -> str:
+        out = subprocess.run(
+            [str(ROOT / ".venvs" / "rasa" / "bin" / "python"), "-m", "supervisor.supervisorctl",
+             "-c", str(self.var_dir / "supervisord.conf"), *args],
+            capture_output=True, text=True, timeout=30, check=False, cwd=ROOT)
+        return out.stdout.strip()
+
+    def pid(self, name: str) -> int:
+        """The pid of ``name`` (rasa-1 …; supervisord groups them: rasa:rasa-1)."""
+        group = name.rsplit("-", 1)[0] if name[-1].isdigit() else ""
+        return int(self.supervisorctl("pid", f"{group}:{name}" if group else name))
+
+    def wait_for(self, pattern: str, timeout_s: float, after: int = 0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if re.search(pattern, self.text()[after:]):
+                return
+            if self.popen.poll() is not None:
+                break
+            time.sleep(0.5)
+        raise AssertionError(f"no {pattern!r} on the console:\n{self.text()[-6000:]}")
+
+
+def launch_topology(base: Path, model: Path, *extra_args: str,
+                    env: dict[str, str] | None = None) -> BalancedTopology:
+    """Starts the launcher (not waiting); ``base`` must be traversable by the postgres user."""
+    ports = {"backend": free_port(), "actions": free_port(), "rasa": free_port()}
+    console = base / "console.txt"
+    launcher_env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("MINWON_", "PYTHONPATH", "RASA_"))}
+    launcher_env.update({"PYTHONPATH": str(ROOT), "MINWON_CACHE": os.environ.get(
+        "MINWON_CACHE", str(Path.home() / ".cache" / "minwon")), **TEST_SECRETS, **(env or {})})
+    with console.open("wb") as out:
+        popen = subprocess.Popen(
+            [str(ROOT / ".venvs" / "rasa" / "bin" / "python"), "-m", "bot.launcher",
+             "--profile", "test", "--backend-port", str(ports["backend"]),
+             "--actions-port", str(ports["actions"]), "--rasa-port", str(ports["rasa"]),
+             "--var-dir", str(base / "var"), "--log-dir", str(base / "logs"),
+             "--model", str(model), *extra_args],
+            cwd=ROOT, env=launcher_env, stdout=out, stderr=subprocess.STDOUT)
+    return BalancedTopology(popen, console, base / "var", base / "logs",
+                            f"http://127.0.0.1:{ports['rasa']}",
+                            f"http://127.0.0.1:{ports['backend']}", {}, "",
+                            {"MINWON_SECRET_KEY": TEST_SECRETS["MINWON_SECRET_KEY"]})
+
+
+def wait_topology_ready(topology: BalancedTopology) -> None:
+    topology.wait_for(r"\[minwon\] ready \(test profile\)", TOPOLOGY_START_TIMEOUT_S)
+    described = json.loads((topology.var_dir / TOPOLOGY_FILE).read_text(encoding="utf-8"))
+    topology.processes = described["processes"]
+    passwords = store_passwords(topology.var_dir)
+    topology.tracker_dsn = (
+        f"host=127.0.0.1 port={described['postgres']['port']} dbname={TRACKER_DB} "
+        f"user={described['postgres']['user']} "
+        f"password={passwords['MINWON_TRACKER_DB_PASSWORD']}")
+
+
+def stop_topology(topology: BalancedTopology) -> None:
+    if topology.popen.poll() is None:
+        topology.popen.send_signal(signal.SIGINT)  # Ctrl-C
+        try:
+            topology.popen.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            topology.popen.kill()
+            topology.popen.wait()
+
+
+@pytest.fixture(scope="session")
+def balanced_topology(rasa_model: Path) -> Iterator[BalancedTopology]:
+    """The balanced topology for the tests of tests/scale (one start per session)."""
+    base = Path(tempfile.mkdtemp(prefix="minwon-topology-"))
+    base.chmod(0o711)  # the PostgreSQL cluster under it runs as the postgres user
+    # MINWON_SCALE_ENDPOINTS lets one check that the lock test fails without a shared lock store
+    # (e.g. a copy of endpoints.scale.yml with `lock_store: {type: in_memory}`)
+    endpoints = os.environ.get("MINWON_SCALE_ENDPOINTS", str(ROOT / "endpoints.scale.yml"))
+    topology = launch_topology(base, rasa_model, "--topology", "scale", "--endpoints", endpoints,
+                               env=SHARED_CLIENT_LIMITS)
     try:
-        pg.createdb(TRACKER_DB)
-        pg.createdb(BACKEND_DB)
-        red = start_redis(logs / "redis.out")
-        ports = Ports(backend=free_port(), actions=free_port(), rasa=free_port())
-        port_b = free_port()
-        backend, actions, rasa = system_specs(rasa_model, ports, base / "var", logs)
-        backend = dataclasses.replace(backend, env={
-            **backend.env,
-            "MINWON_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{pg.port}/{BACKEND_DB}",
-        })
-        scale_env = {
-            **rasa.env,
-            "MINWON_TRACKER_DB_HOST": "127.0.0.1",
-            "MINWON_TRACKER_DB_PORT": str(pg.port),
-            "MINWON_TRACKER_DB_NAME": TRACKER_DB,
-            "MINWON_TRACKER_DB_USER": "postgres",
-            "MINWON_TRACKER_DB_PASSWORD": "",
-            "MINWON_REDIS_HOST": "127.0.0.1",
-            "MINWON_REDIS_PORT": str(red.port),
-            "MINWON_REDIS_LOCK_DB": "1",
-            "MINWON_REDIS_PASSWORD": "",
-        }
-        # MINWON_SCALE_ENDPOINTS lets one check that the lock test fails without a shared lock
-        # store (e.g. a copy of endpoints.scale.yml with `lock_store: {type: in_memory}`)
-        endpoints = os.environ.get("MINWON_SCALE_ENDPOINTS", str(ROOT / "endpoints.scale.yml"))
-        rasa_argv = replace_flag(rasa.argv, "--endpoints", endpoints)
-        rasa_a = dataclasses.replace(
-            rasa, name="rasa-a", env=scale_env,
-            argv=replace_flag(rasa_argv, "--log-file", str(logs / "rasa-a.log")))
-        rasa_b = dataclasses.replace(
-            rasa, name="rasa-b", env=scale_env,
-            argv=replace_flag(replace_flag(rasa_argv, "--log-file", str(logs / "rasa-b.log")),
-                              "--port", str(port_b)),
-            health_url=f"http://127.0.0.1:{port_b}/")
-        processes = [ManagedProcess(s, logs / f"{s.name}.out") for s in (backend, actions, rasa_a, rasa_b)]
-        # all four start at once: the model loads twice in parallel; both Rasa instances may try
-        # to create the events table, which Rasa tolerates (it retries the connection)
-        for p in processes:
-            p.start()
-        for p in processes:
-            p.wait(START_TIMEOUT_S)
-        yield ScaleSystem(rasa_a.health_url.rstrip("/"), rasa_b.health_url.rstrip("/"),
-                          f"http://127.0.0.1:{ports.backend}", pg, red, logs, scale_env)
+        wait_topology_ready(topology)
+        yield topology
     finally:
-        for p in reversed(processes):
-            p.stop(10)
-        if red is not None:
-            red.stop()
-        pg.stop()
+        stop_topology(topology)
         shutil.rmtree(base, ignore_errors=True)
