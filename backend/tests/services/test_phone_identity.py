@@ -12,7 +12,6 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-import pytest
 from fastapi.testclient import TestClient
 
 from app.runtime import Runtime
@@ -116,32 +115,31 @@ def test_a_wrong_birth_date_or_an_unregistered_number_is_not_matched(
     assert check(client, claim(runtime, clock, KIM["phone"]), LEE["birth_date"]).status_code == 409
 
 
-@pytest.mark.parametrize(
-    "case", ["forged", "other_conversation", "not_voice", "stale", "garbage", "future"]
-)
 def test_only_the_voice_lines_own_fresh_claim_for_this_conversation_counts(
-    client: TestClient, runtime: Runtime, clock: MutableClock, case: str
+    client: TestClient, runtime: Runtime, clock: MutableClock
 ) -> None:
-    conversation = CONVERSATION
-    if case == "forged":
-        made = claim(runtime, clock, KIM["phone"], secret="x" * 40)
-    elif case == "other_conversation":
-        made = claim(runtime, clock, KIM["phone"], conversation="voice:someone-else")
-    elif case == "not_voice":
-        conversation = "rest:attacker"
+    secret = runtime.identity_policy.secret
+    now = clock.now.timestamp()
+    refused_claims = {
+        "forged": (claim(runtime, clock, KIM["phone"], secret="x" * 40), CONVERSATION),
+        "other conversation": (
+            claim(runtime, clock, KIM["phone"], conversation="voice:someone-else"), CONVERSATION
+        ),
         # signed for a voice id, presented by a REST conversation
-        made = claim(runtime, clock, KIM["phone"], conversation="voice:attacker")
-    elif case == "stale":
-        made = claim(runtime, clock, KIM["phone"])
-        clock.advance(minutes=11)
-    elif case == "future":
-        made = caller_claim.sign(CONVERSATION, KIM["phone"], secret=runtime.identity_policy.secret,
-                                 now=clock.now.timestamp() + 3600)
-    else:
-        made = f"v1.{int(clock.now.timestamp())}.{KIM['phone']}.not-a-signature"
-    refused = check(client, made, KIM["birth_date"], conversation=conversation)
-    assert refused.status_code == 401, refused.text
-    assert refused.json()["code"] == "identity_invalid"
+        "not voice": (claim(runtime, clock, KIM["phone"], conversation="voice:x"), "rest:x"),
+        "from the future": (
+            caller_claim.sign(CONVERSATION, KIM["phone"], secret=secret, now=now + 3600),
+            CONVERSATION,
+        ),
+        "garbage": (f"v1.{int(now)}.{KIM['phone']}.not-a-signature", CONVERSATION),
+    }
+    stale = claim(runtime, clock, KIM["phone"])
+    clock.advance(minutes=11)
+    refused_claims["stale"] = (stale, CONVERSATION)
+    for case, (made, conversation) in refused_claims.items():
+        refused = check(client, made, KIM["birth_date"], conversation=conversation)
+        assert refused.status_code == 401, (case, refused.text)
+        assert refused.json()["code"] == "identity_invalid", case
 
 
 def test_the_signer_makes_no_claim_for_other_channels_or_without_a_key() -> None:
