@@ -588,7 +588,10 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(f"- {turn}: {len(names)} ({', '.join(names) or 'none'})")
     k = result.get("kakao")
     if k and "error" not in k:
-        lines += ["", f"Kakao webhook, {k.get('users')} users: {json.dumps(k.get('latency_ms'))}"]
+        lines += ["", f"Kakao webhook (bench/kakao_latency.py), {k.get('concurrent_users')} users x "
+                  f"{k.get('turns_per_user')} turns: {json.dumps(k.get('latency_ms'))} ms, "
+                  f"{k.get('throughput_rps')} requests/s, outcomes {json.dumps(k.get('outcomes'))}, "
+                  f"{k.get('within_kakao_5s')}/{k.get('requests')} within Kakao's 5 s."]
     for note in result.get("notes", []):
         lines += ["", note]
     return "\n".join(lines) + "\n"
@@ -609,6 +612,9 @@ def plot(result: dict[str, Any], path: Path) -> None:
     for ax, title, unit in ((left, "throughput", "turns per second"),
                             (right, "p95 turn latency", "ms")):
         ax.set_xscale("log")
+        levels = sorted({lv["concurrency"] for run in result["runs"] for lv in run["levels"]})
+        ax.set_xticks(levels, [str(x) for x in levels])
+        ax.minorticks_off()
         ax.set_xlabel("concurrent conversations")
         ax.set_ylabel(unit)
         ax.set_title(title)
