@@ -53,6 +53,7 @@ def _today() -> date:
 # number the call comes from (signed by the voice channel: bot/voice/caller_claim.py) and the
 # birth date alone; the backend lets such an identity order home delivery only (docs/security.md).
 CALLER_CHECK: Final = "caller_id_check"  # counted in retry_counts once tried
+CALLER_TOKEN_PREFIX: Final = "caller:"  # the backend's caller-ID tokens (tracker_facts)
 
 
 def caller_claim_of(tracker: Tracker) -> str | None:
@@ -80,9 +81,10 @@ def identity_steps(tracker: Tracker) -> list[str]:
 
     A caller on the voice line ordering a home delivery is asked the birth date only: the
     number the call comes from stands for the phone and the SMS code (`check_caller`). If that
-    does not match, the full path follows (name, phone, SMS code).
+    does not match, the full path follows (name, phone, SMS code); so does any other request
+    made with a caller-ID token (the backend would refuse it).
     """
-    if has_valid_identity(tracker):
+    if has_valid_identity(tracker):  # a caller-ID token counts for a home delivery only
         return []
     if caller_path_open(tracker):
         return ["birth_date"]

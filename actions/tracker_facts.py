@@ -100,10 +100,20 @@ def slots_set_since_user(tracker: Tracker) -> set[str]:
 
 
 def has_valid_identity(tracker: Tracker, now: datetime | None = None) -> bool:
-    """Return whether the conversation holds an identity token that is still good."""
+    """Return whether the conversation holds an identity token that is still good for this.
+
+    A caller-ID token of the voice line ("caller:…", actions/identity.py) is good for a home
+    delivery in the certificate form only; for anything else the resident confirms with the
+    SMS code (the backend would refuse it: docs/security.md).
+    """
     token = tracker.get_slot("identity_token")
     expires = tracker.get_slot("identity_expires_at")
     if not token or not expires:
+        return False
+    if str(token).startswith("caller:") and not (
+        tracker.get_slot("method") == "delivery"
+        and tracker.active_loop_name == "certificate_form"
+    ):
         return False
     try:
         expires_at = datetime.fromisoformat(str(expires))

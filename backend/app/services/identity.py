@@ -452,13 +452,12 @@ def identity_for_token(
     """
     if not token:
         raise IdentityInvalid("no identity token")
-    assurance = SMS_CODE
-    record = store.identity.find_token(keyed_hash(policy.secret, "identity_token", token))
-    if record is None:
-        # Caller-ID tokens are stored under their own hash purpose: one table, no new column,
-        # and a token can never be read as the other kind.
-        record = store.identity.find_token(keyed_hash(policy.secret, CALLER_TOKEN_PURPOSE, token))
-        assurance = CALLER_ID
+    # Caller-ID tokens say so ("caller:…") and are stored under their own hash purpose: one
+    # table, no new column, and a token can never be read as the other kind.
+    caller = token.startswith(CALLER_TOKEN_PREFIX)
+    assurance = CALLER_ID if caller else SMS_CODE
+    purpose = CALLER_TOKEN_PURPOSE if caller else "identity_token"
+    record = store.identity.find_token(keyed_hash(policy.secret, purpose, token))
     if record is None or now >= record.expires_at:
         raise IdentityInvalid("identity token unknown or expired")
     resident = registry.get(store.session, record.resident_id)
@@ -470,6 +469,7 @@ def identity_for_token(
 
 
 CALLER_TOKEN_PURPOSE = "caller_identity_token"
+CALLER_TOKEN_PREFIX = "caller:"
 
 
 def verify_caller_claim(
@@ -546,7 +546,7 @@ def confirm_by_caller(
             store.identity.set_status_if(challenge.id, expected="open", new="failed")
         else:
             store.identity.set_status_if(challenge.id, expected="open", new="verified")
-            token = new_token()
+            token = CALLER_TOKEN_PREFIX + new_token()
             expires_at = now + timedelta(seconds=policy.token_ttl_s)
             store.identity.add_token(
                 IdentityToken(

@@ -72,6 +72,7 @@ def test_a_registered_caller_orders_a_delivery_and_nothing_else_without_the_code
     assert confirmed.status_code == 201, confirmed.text
     body = confirmed.json()
     assert body["assurance"] == "caller_id" and body["may_order"] == ["delivery"]
+    assert body["identity_token"].startswith("caller:")  # the dialogue can tell its kind
     assert body["resident"]["name"] == KIM["name"]
     token = body["identity_token"]
 
@@ -87,6 +88,9 @@ def test_a_registered_caller_orders_a_delivery_and_nothing_else_without_the_code
     cancel = client.post(f"{ORDERS}/{delivered.json()['order_id']}/cancel", headers=headers,
                          json={"conversation_id": CONVERSATION})
     assert cancel.status_code == 403 and cancel.json()["code"] == "identity_step_up_required"
+    # the same token without its prefix is no token at all
+    bare = order(client, token.removeprefix("caller:"), "delivery", "k2")
+    assert bare.status_code == 401 and bare.json()["code"] == "identity_invalid"
     # no SMS went out: the caller's number and birth date were the proof
     assert client.get("/dev/sms-outbox", params={"phone": KIM["phone"]}).json() == []
 
