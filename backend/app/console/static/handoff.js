@@ -27,10 +27,12 @@
     row.append(el("td", {"data-label": "요약"}, t.summary));
     row.append(el("td", {"data-label": "상태"},
                   t.status_name + (t.assignee ? " · " + t.assignee : "")));
-    const actions = el("td", {class: "actions"});
+    const actions = el("div", {class: "actions"});
     if (t.status === "waiting") actions.append(el("button", {type: "button", "data-take": t.ticket_id}, "맡기"));
     actions.append(el("a", {class: "button secondary", href: `/console/handoff/${t.ticket_id}`}, "열기"));
-    row.append(actions);
+    const cell = el("td");
+    cell.append(actions);
+    row.append(cell);
     return row;
   }
 
