@@ -172,6 +172,7 @@ class CallMemory:
 
     active_loop: str | None
     last_messages: tuple[Mapping[str, Any], ...] = ()
+    paused: bool = False  # staff have the conversation (a handoff)
 
 
 TrackerReader = Callable[[str], Awaitable[CallMemory | None]]
@@ -258,7 +259,7 @@ def agent_tracker_reader(app: Any) -> TrackerReader:
                 break
             if isinstance(event, BotUttered):
                 last.insert(0, event.message())
-        return CallMemory(active_loop=loop, last_messages=tuple(last))
+        return CallMemory(active_loop=loop, last_messages=tuple(last), paused=tracker.is_paused())
 
     return read
 
@@ -462,8 +463,12 @@ class VoiceDialogue:
         prompts = tuple(for_ear(str(m["text"])) for m in messages if m.get("text"))
         question = question_of(messages)
         if not prompts:
-            # the bot stays silent while staff have the conversation
-            return VoiceTurn((self.say("waiting_staff"), self.say("goodbye")), Outcome.HANGUP)
+            if await self._paused(state):
+                # the bot stays silent while staff have the conversation
+                return VoiceTurn((self.say("waiting_staff"), self.say("goodbye")), Outcome.HANGUP)
+            # a turn that said nothing otherwise (a failed action Rasa swallowed): never hang
+            # up on the caller; apologise and ask the open question again
+            return self._ask((self.say("error"), *state.prompts), state.question)
         if question.response in ENDS_CALL:
             ending = (self.say("goodbye"),) if question.response != "utter_goodbye" else ()
             return VoiceTurn((*prompts, *ending), Outcome.HANGUP)
@@ -471,6 +476,16 @@ class VoiceDialogue:
             question = Question(Kind.MENU, MAIN_MENU, question.response)
             prompts = (*prompts, self.say("anything_else"))
         return self._settle(state, self._ask(prompts, question))
+
+    async def _paused(self, state: CallState) -> bool:
+        if self.tracker_reader is None:
+            return False
+        try:
+            memory = await self.tracker_reader(state.conversation)
+        except Exception:
+            logger.exception("voice_tracker_unreadable")
+            return False
+        return bool(memory and memory.paused)
 
     # --- helpers ------------------------------------------------------------------------------
     @staticmethod

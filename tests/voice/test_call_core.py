@@ -181,3 +181,19 @@ def test_a_birth_date_of_the_wrong_shape_is_asked_again(digits: str) -> None:
     turn = run(voice.handle("CA1", "01012345678", CallerInput.dtmf(digits)))
     assert "자리 수" in turn.prompts[0]
     assert rasa.texts == ["/greet", "/request_delivery"]
+
+
+def test_a_silent_turn_keeps_the_call_unless_staff_have_the_conversation() -> None:
+    paused = False
+
+    async def reader(conversation: str) -> CallMemory:
+        return CallMemory(None, (), paused=paused)
+
+    voice, rasa = dialogue({"/greet": [GREET]}, tracker_reader=reader)
+    first = run(voice.handle("CA1", "01012345678", CallerInput.start()))
+    silent = run(voice.handle("CA1", "01012345678", CallerInput.speech("등본 주세요")))
+    assert silent.outcome is Outcome.ASK and silent.prompts[1:] == first.prompts
+    paused = True
+    during_handoff = run(voice.handle("CA1", "01012345678", CallerInput.speech("여보세요")))
+    assert during_handoff.outcome is Outcome.HANGUP
+    assert "다시 전화드릴게요" in " ".join(during_handoff.prompts)
