@@ -316,10 +316,10 @@ class KakaoInput(InputChannel):
                 }
             },
         )
+        # counted until its answer is delivered or filed, so a "show answer" press on any
+        # instance never finds neither the turn nor its answer
         await self.mailbox.turn_started(sender)
-        turn = asyncio.ensure_future(
-            self._run_turn(sender, self.turns.run(message, on_new_message, request.app))
-        )
+        turn = asyncio.ensure_future(self.turns.run(message, on_new_message, request.app))
         self._background.add(turn)
         turn.add_done_callback(self._background.discard)
 
@@ -332,9 +332,12 @@ class KakaoInput(InputChannel):
             raise
         if turn in done:
             outcome = "sync"
-            answer = await self._render(
-                sender, self._turn_messages(turn, collector, words), words
-            )
+            try:
+                answer = await self._render(
+                    sender, self._turn_messages(turn, collector, words), words
+                )
+            finally:
+                await self.mailbox.turn_finished(sender)
         else:
             callback_url = self._callback_url(skill)
             if callback_url:
@@ -360,12 +363,6 @@ class KakaoInput(InputChannel):
         )
         return answer
 
-    async def _run_turn(self, sender: str, turn: Awaitable[Any]) -> Any:
-        try:
-            return await turn
-        finally:
-            await self.mailbox.turn_finished(sender)
-
     def _file_when_done(
         self,
         turn: asyncio.Future[Any],
@@ -377,7 +374,10 @@ class KakaoInput(InputChannel):
 
         async def file() -> None:
             await asyncio.wait({turn})
-            await self.mailbox.put(sender, self._turn_messages(turn, collector, words))
+            try:
+                await self.mailbox.put(sender, self._turn_messages(turn, collector, words))
+            finally:
+                await self.mailbox.turn_finished(sender)
 
         task = asyncio.ensure_future(file())
         self._background.add(task)
@@ -407,6 +407,20 @@ class KakaoInput(InputChannel):
         If the URL has expired or Kakao refuses the POST, the answer goes to the mailbox instead.
         """
         await asyncio.wait({turn})
+        try:
+            await self._post_or_file(turn, collector, sender, callback_url, deadline, words)
+        finally:
+            await self.mailbox.turn_finished(sender)
+
+    async def _post_or_file(
+        self,
+        turn: asyncio.Future[Any],
+        collector: KakaoCollector,
+        sender: str,
+        callback_url: str,
+        deadline: float,
+        words: dict[str, str],
+    ) -> None:
         messages = self._turn_messages(turn, collector, words)
         if time.monotonic() > deadline:
             logger.warning("kakao_callback_expired", extra={"conversation_id": sender})
