@@ -565,8 +565,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['load_average_after']} (the machine is shared: absolute figures are noisy).",
         "",
         "| system | mix | Rasa processes | conversations | turns/s | p50 ms | p95 ms | p99 ms "
-        "| x starter | CPU ms per turn, by process | completed |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| x starter | CPU ms per turn, by process | completed | load avg (1 min) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for run in result["runs"]:
         for lv in run["levels"]:
@@ -579,7 +579,8 @@ def markdown(result: dict[str, Any]) -> str:
                 f"| {run['system']} | {run['mix']} | {run['rasa_processes']} | "
                 f"{lv['concurrency']} | {lv['turns_per_s']} | {lat.get('p50')} | {lat.get('p95')} "
                 f"| {lat.get('p99')} | {lv.get('ratio_to_starter') or '–'} | {cpu_text} "
-                f"| {lv['completed']}/{lv['conversations']} |")
+                f"| {lv['completed']}/{lv['conversations']} "
+                f"| {(lv.get('load_average_after') or ['–'])[0]} |")
     calls = result.get("round_trips")
     if calls:
         lines += ["", f"Action-server calls: {calls['total_calls']} for {calls['turns']} turns "
