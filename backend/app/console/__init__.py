@@ -28,7 +28,10 @@ CONSOLE_HEADERS = {
     ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: under it Chromium posts forms with `Origin: null`, which the CSRF check's
+    # same-origin test refuses (the logout button included). same-origin still tells no other
+    # site where a staff member came from.
+    "Referrer-Policy": "same-origin",
 }
 
 # Routers of console screens, mounted in this order (H6's screens add theirs here).

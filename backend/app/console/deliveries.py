@@ -55,11 +55,11 @@ TOLD_KO = {True: " 주민에게 알렸어요.", False: " 주민에게는 알리�
 
 
 def with_form_origin(response: Response) -> Response:
-    """Let this page's forms post with their real Origin.
+    """Let this page's forms post with their real Origin (also the console's default now).
 
-    Under the console's default `Referrer-Policy: no-referrer` Chromium sends `Origin: null` with
-    a form POST, which the CSRF check's same-origin test refuses. `same-origin` still sends no
-    referrer to any other site.
+    Under `Referrer-Policy: no-referrer` Chromium sends `Origin: null` with a form POST, which
+    the CSRF check's same-origin test refuses. `same-origin` still sends no referrer to any other
+    site.
     """
     response.headers["Referrer-Policy"] = "same-origin"
     return response
