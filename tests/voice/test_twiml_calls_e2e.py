@@ -71,7 +71,7 @@ def test_a_home_delivery_by_keypad(system: Any) -> None:
     order_id = order_number_heard(placed.text)
     assert placed.text.count(placed.text.split("신청번호는 ")[1].split(",")[0]) >= 2
     order = backend_order(system.backend_url, order_id)
-    assert (order["method"], order["copies"]) == ("delivery", 1)
+    assert (order["method"], order["document"]) == ("delivery", "resident_copy")
     phone.hang_up()
     assert phone.audio_checked >= 15
 
@@ -91,7 +91,7 @@ def test_the_same_order_by_speech_alone(system: Any) -> None:
     placed = phone.speak("네")
     assert "배달 신청을 접수했어요" in placed.text, phone.story()
     order = backend_order(system.backend_url, order_number_heard(placed.text))
-    assert (order["method"], order["copies"]) == ("delivery", 2)
+    assert (order["method"], order["document"]) == ("delivery", "resident_copy")
     phone.hang_up()
 
 
