@@ -3,11 +3,12 @@
 Two sets (scripts/evaluate_nlu.py): the development set (tests/nlu/eval/, readable, tuned against)
 and the held-out set (tests/nlu/heldout/utterances.yml, written by a separate author; only
 aggregate figures of it are ever shown). Issue 10 sets the bar at intent accuracy >= 0.97 and no
-writing style below 0.93; the model the server runs does not reach it yet (intent 0.921, long
-messages 0.845 on 2026-12-04; an NLU-only model of the same config scored 0.950), so these tests
-guard against falling back from what was measured, and the README and the issue say the bar is
-open. A missing held-out set is a failure, not a skip: CI must not pass
-without the honest measurement.
+writing style below 0.93. The model the server runs (the full ``rasa train`` model, since the
+tokenizer fix identical to the NLU-only one) scored held-out intent 0.959 with no style under
+0.938 on 2026-12-04: the style bar is met and asserted, the intent bar is not. The intent floor
+sits a little under that measurement so CI catches a step back without claiming the issue's
+0.97; the README and the issue say that part of the bar is open. A missing held-out set is a failure, not a skip:
+CI must not pass without the honest measurement.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from scripts.evaluate_nlu import (
 MIN_DEV_INTENT_ACCURACY = 0.95
 MIN_DEV_ENTITY_VALUE_ACCURACY = 0.95
 MIN_DEV_STYLE_ACCURACY = 0.85
-# Regression floors a few sentences under the measured figures; the issue's bar (0.97 / 0.93) is
-# not met yet and is not claimed here.
-MIN_HELDOUT_INTENT_ACCURACY = 0.90
-MIN_HELDOUT_STYLE_ACCURACY = 0.80
+# The issue's style bar, measured (weakest styles polite 0.938 and voice 0.939: one sentence more
+# wrong in either falls under it). The intent bar (0.97) is not met: its floor sits a few
+# sentences under the measured 0.959 and claims nothing more.
+MIN_HELDOUT_INTENT_ACCURACY = 0.95
+MIN_HELDOUT_STYLE_ACCURACY = 0.93
 
 
 @pytest.fixture(scope="module")
