@@ -9,8 +9,8 @@ Processes are supervised by supervisord (``bot/supervision.py``): a process that
 started again with backoff while the others keep running, and the console says so. Each process
 also writes its own log under ``logs/``. Everything listens on 127.0.0.1 only. Ctrl-C stops all.
 
-``--rasa-processes N`` (default ``auto``: one per core, at most four, when PostgreSQL, Redis and
-HAProxy are installed; otherwise one) with N > 1 runs N Rasa processes over a local PostgreSQL
+``--rasa-processes N`` (default 1, the embedded single process; ``auto`` is one per core, at most
+four, when PostgreSQL, Redis and HAProxy are installed, otherwise one) with N > 1 runs N Rasa processes over a local PostgreSQL
 tracker store and a Redis lock store (endpoints.scale.yml, data under the var dir), with HAProxy
 on the public ports in front of them and of ``--action-servers M`` action servers (default 1).
 ``--rasa-processes 1`` is the embedded single process (SQLite, in-memory locks). ``--topology
@@ -183,10 +183,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--log-dir", type=Path, default=ROOT / "logs")
     parser.add_argument("--model", type=Path, default=None,
                         help="a trained model (default: the cached one, trained if needed)")
+    # The default stays the embedded single process (SQLite, in-memory locks): the README's
+    # first command starts on embedded defaults; scaling out is asked for.
     parser.add_argument("--rasa-processes", default=os.environ.get("MINWON_RASA_PROCESSES")
-                        or "auto", help="Rasa processes behind HAProxy: a number, or auto (one "
+                        or "1", help="Rasa processes behind HAProxy: a number, or auto (one "
                         "per core, at most 4, when PostgreSQL, Redis and HAProxy are installed); "
-                        "1 is the embedded single process without them")
+                        "1 (the default) is the embedded single process without them")
     parser.add_argument("--action-servers", type=int, default=None,
                         help="action servers behind HAProxy (default 1)")
     parser.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.scale.yml",

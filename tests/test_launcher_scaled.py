@@ -32,19 +32,21 @@ def _args(*argv: str) -> argparse.Namespace:
     return launcher.parse_args(list(argv))
 
 
-def test_auto_takes_one_rasa_process_per_core_and_one_keeps_the_embedded_default(
+def test_the_default_is_the_embedded_process_and_auto_takes_one_rasa_process_per_core(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("MINWON_RASA_PROCESSES", raising=False)
-    assert launcher.choose_topology(_args(), cores=2) == (Topology(2, 1), "")
-    assert launcher.choose_topology(_args(), cores=16)[0] == Topology(4, 1)
-    assert launcher.choose_topology(_args(), cores=1) == (Topology(1, 1), "")
+    assert not launcher.choose_topology(_args(), cores=8)[0].scaled
+    auto = ("--rasa-processes", "auto")
+    assert launcher.choose_topology(_args(*auto), cores=2) == (Topology(2, 1), "")
+    assert launcher.choose_topology(_args(*auto), cores=16)[0] == Topology(4, 1)
+    assert launcher.choose_topology(_args(*auto), cores=1) == (Topology(1, 1), "")
     assert not launcher.choose_topology(_args("--rasa-processes", "1"))[0].scaled
     assert launcher.choose_topology(_args("--rasa-processes", "3", "--action-servers", "2"))[
         0] == Topology(3, 2)
     assert launcher.choose_topology(_args("--topology", "scale"))[0] == Topology(2, 2)
     monkeypatch.setattr(launcher, "scale_binaries_missing", lambda: ["Redis"])
-    topology, note = launcher.choose_topology(_args(), cores=8)
+    topology, note = launcher.choose_topology(_args(*auto), cores=8)
     assert topology == Topology(1, 1)
     assert "Redis" in note
     assert "scripts/setup.sh" in note
