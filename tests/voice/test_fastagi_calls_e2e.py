@@ -38,9 +38,9 @@ def spoken(text: str, folder: Path) -> Path:
     return out
 
 
-def sms_count(system: Any, phone: str) -> int:
+def sms_texts(system: Any, phone: str) -> list[str]:
     sent = httpx.get(f"{system.backend_url}/dev/sms-outbox", params={"phone": phone}, timeout=10)
-    return len(sent.json())
+    return [m["text"] for m in sent.json()]
 
 
 def joined(prompts: list[str]) -> str:
@@ -51,7 +51,8 @@ def test_a_home_delivery_by_keypad_alone_with_the_callers_number(system: Any) ->
     """최동훈 calls from his registered phone on a keypad-only line (``AGI(…,keypad)``): the
     caller ID stands for the phone question and the SMS code, the birth date is typed."""
     phone = "01045678901"
-    texts_before = sms_count(system, phone)
+    texts_before = len(sms_texts(system, phone))
+    placed_numbers: list[str] = []
 
     async def call() -> None:
         asterisk = FakeAsterisk(agi_port(system), caller=phone, uniqueid="1764801000.11",
@@ -69,13 +70,17 @@ def test_a_home_delivery_by_keypad_alone_with_the_callers_number(system: Any) ->
         assert "본인 확인이 됐어요" in summary and "휴대전화" not in summary, asterisk.prompts
         placed = joined(await asterisk.press("1"))
         assert "배달 신청을 접수했어요" in placed, asterisk.prompts
-        order = backend_order(system.backend_url, order_number_heard(placed))
+        assert "문자로도" in placed, asterisk.prompts
+        placed_numbers.append(order_number_heard(placed))
+        order = backend_order(system.backend_url, placed_numbers[0])
         assert order["method"] == "delivery"
         await asterisk.hang_up()
         assert asterisk.ended
 
     asyncio.run(call())
-    assert sms_count(system, phone) == texts_before  # no code was needed
+    # no code was needed; the one text is the order number, to the registered phone
+    new_texts = sms_texts(system, phone)[texts_before:]
+    assert len(new_texts) == 1 and f"신청번호: {placed_numbers[0]}" in new_texts[0], new_texts
 
 
 def test_spoken_answers_through_record_file_and_the_local_recogniser(

@@ -67,6 +67,11 @@ def test_a_home_delivery_by_keypad(system: Any) -> None:
     assert placed.text.count(placed.text.split("신청번호는 ")[1].split(",")[0]) >= 2
     order = backend_order(system.backend_url, order_id)
     assert (order["method"], order["document"]) == ("delivery", "resident_copy")
+    # read out twice, and also sent by SMS: a caller cannot write down what they heard
+    assert "문자로도" in placed.text, phone.story()
+    texts = httpx.get(f"{system.backend_url}/dev/sms-outbox", params={"phone": "01056789012"},
+                      timeout=10).json()
+    assert f"신청번호: {order_id}" in texts[-1]["text"], texts[-1]
     phone.hang_up()
     assert phone.audio_checked >= 15
 

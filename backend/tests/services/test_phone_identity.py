@@ -91,8 +91,13 @@ def test_a_registered_caller_orders_a_delivery_and_nothing_else_without_the_code
     # the same token without its prefix is no token at all
     bare = order(client, token.removeprefix("caller:"), "delivery", "k2")
     assert bare.status_code == 401 and bare.json()["code"] == "identity_invalid"
-    # no SMS went out: the caller's number and birth date were the proof
-    assert client.get("/dev/sms-outbox", params={"phone": KIM["phone"]}).json() == []
+    # no code went out (the caller's number and birth date were the proof); the one SMS is the
+    # order number, to the registered phone, because a caller cannot write down what they heard
+    sent = client.get("/dev/sms-outbox", params={"phone": KIM["phone"]}).json()
+    assert [m["text"] for m in sent] == [
+        "[중구청 민원] 전화로 하신 신청을 접수했어요. "
+        f"신청번호: {delivered.json()['order_id']} (조회하거나 취소하실 때 필요해요)"
+    ]
 
 
 def test_an_sms_confirmed_resident_keeps_every_right(

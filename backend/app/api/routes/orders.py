@@ -18,6 +18,7 @@ from app.api.deps import (
     StoreDep,
 )
 from app.errors import InvalidRequest
+from app.messages import render
 from app.schemas import CancelRequest, OrderPublicView, OrderRequest, OrderView
 from app.services.deadlines import DEADLINE_RULE
 from app.services.lookups import throttle_lookup
@@ -33,6 +34,7 @@ from app.services.orders import (
 router = APIRouter(prefix="/api/v1", tags=["orders"], dependencies=[ServiceAuth])
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+VOICE_PREFIX = "voice:"  # conversation ids of the voice line (bot/conversation_ids.py)
 
 
 def _require_key(key: str | None) -> str:
@@ -64,6 +66,7 @@ def post_order(
     now: NowDep,
     response: Response,
     named: NamedConversationDep,
+    runtime: RuntimeDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     identity.check_bound(body.conversation_id, named)
@@ -81,6 +84,14 @@ def post_order(
     )
     if not result.created:
         response.status_code = status.HTTP_200_OK
+    elif body.conversation_id.startswith(VOICE_PREFIX):
+        # The voice line reads the number out twice; it also goes by SMS to the registered phone
+        # (never to the calling number), because a caller cannot write down what they heard.
+        runtime.sms.send(
+            identity.resident.phone,
+            render("sms_voice_order", order_number=result.order.order_number),
+            now,
+        )
     return describe_order(result.order, district)
 
 
