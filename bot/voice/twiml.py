@@ -39,6 +39,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
+from bot.bounded import BoundedMap
 from bot.input_guard import is_safe_id, is_valid_unicode
 from bot.runtime_profile import current_profile, is_dev_or_test
 from bot.voice.call import (
@@ -49,7 +50,9 @@ from bot.voice.call import (
     VoiceDialogue,
     VoiceTurn,
     agent_tracker_reader,
+    caller_number,
 )
+from bot.voice.fastagi import claiming
 from bot.voice.prerender import fixed_voice_texts
 from bot.voice.tts import SpeechOut, SpeechUnavailable
 
@@ -116,6 +119,10 @@ class TwimlVoiceInput(InputChannel):
         self.prerender = prerender
         self.relaxed = is_dev_or_test() if relaxed is None else relaxed
         self.dialogue: VoiceDialogue | None = None
+        # Conversations of calls in progress → the caller's number, for the signed caller claim
+        # (identity by caller ID, docs/security.md). Filled from each request's `From` only when
+        # the request is trustworthy: its Twilio signature was checked, or the dev/test profile.
+        self.callers: BoundedMap[str, str] = BoundedMap(10_000, ttl_s=4 * 3600)
         if not self.auth_token:
             if self.relaxed:
                 logger.warning("voice_auth_token_missing_signatures_not_checked")
@@ -194,7 +201,7 @@ class TwimlVoiceInput(InputChannel):
     def _dialogue(self, on_new_message: OnNewMessage, app: Any) -> VoiceDialogue:
         if self.dialogue is None:
             self.dialogue = VoiceDialogue(
-                on_new_message,
+                claiming(on_new_message, self.callers),
                 app=app,
                 tracker_reader=agent_tracker_reader(app),
                 staff=self.staff,
@@ -229,7 +236,12 @@ class TwimlVoiceInput(InputChannel):
                 return response.text("bad request", status=400)
             dialogue = self._dialogue(on_new_message, request.app)
             caller = form.get("From", "")
+            conversation = dialogue.conversation_for(caller, call_id)
+            number = caller_number(caller)
+            if number and (self.auth_token or self.relaxed):
+                self.callers.set(conversation, number)
             if form.get("CallStatus", "").lower() in ENDED:
+                self.callers.pop(conversation)
                 await dialogue.handle(call_id, caller, CallerInput.hangup())
                 return _xml(str(VoiceResponse()))
             try:
