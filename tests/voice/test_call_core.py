@@ -197,3 +197,24 @@ def test_a_silent_turn_keeps_the_call_unless_staff_have_the_conversation() -> No
     during_handoff = run(voice.handle("CA1", "01012345678", CallerInput.speech("여보세요")))
     assert during_handoff.outcome is Outcome.HANGUP
     assert "다시 전화드릴게요" in " ".join(during_handoff.prompts)
+
+
+ASK_CODE = said("utter_ask_otp_code", "문자로 받은 인증번호 여섯 자리를 눌러 주세요.")
+ASK_ORDER = said("utter_ask_order_id", "신청번호 여덟 자리를 눌러 주세요.")
+
+
+@pytest.mark.parametrize(
+    "question", [GREET, ASK_METHOD, ASK_COPIES, ASK_BIRTH, ASK_PHONE, ASK_CODE, ASK_ORDER],
+    ids=["menu", "method", "copies", "birth_date", "phone", "otp_code", "order_id"],
+)
+def test_star_repeats_and_zero_reaches_a_person_on_every_question(question: dict) -> None:
+    voice, rasa = dialogue({"/greet": [question], "/human_handoff": [
+        said("utter_handoff_after_hours_serving", "접수했어요. 다시 전화드릴게요.")]})
+    asked = run(voice.handle("CA1", "01012345678", CallerInput.start()))
+    again = run(voice.handle("CA1", "01012345678", CallerInput.dtmf("*")))
+    assert again.prompts == asked.prompts
+    assert again.gather == asked.gather
+    assert rasa.texts == ["/greet"]  # a repeat is not a turn
+    person = run(voice.handle("CA1", "01012345678", CallerInput.dtmf("0")))
+    assert rasa.texts[-1] == "/human_handoff"
+    assert "전화드릴게요" in " ".join(person.prompts)
