@@ -10,12 +10,20 @@ MULTI/EXEC the write, starting over if another client wrote the key meanwhile. T
 stored JSON are the stock ones (`[<prefix>:]lock:<conversation_id>`), so the two stores can read
 each other's locks.
 
+A ticket is also a lease here. Stock tickets expire a fixed time after they are *issued*, so a
+message that waited behind a dead instance's ticket (held until it expires, 60 s) acquires the
+lock with its own ticket about to expire, and the next waiter then runs a turn of the same
+conversation at the same time (the tracker store loses one writer's events). A waiting ticket is
+renewed on every look at the lock and again when it is acquired, so a live waiter or holder
+keeps its place for a whole lifetime, while a dead instance's ticket still runs out.
+
 Use it in endpoints.yml as `lock_store: {type: bot.lock_store.AtomicRedisLockStore, url: ...}`
 with the same keys as `type: redis` (protocols.md 3.7).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -35,6 +43,8 @@ logger = logging.getLogger(__name__)
 MAX_TRANSACTION_ATTEMPTS = 200
 # a lock key outlives its last ticket by this much, so a crashed instance leaves no key forever
 KEY_EXPIRY_MARGIN_MS = 1000
+# tickets in flight in one process are few; this only bounds the map if cleanup never ran
+MAX_REMEMBERED_LIFETIMES = 10_000
 
 T = TypeVar("T")
 
@@ -52,16 +62,40 @@ class AtomicRedisLockStore(RedisLockStore):
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs,
                       **kwargs}
         super().__init__(**kwargs)
+        # (conversation, ticket) → the lifetime it was issued with, to renew it by the same
+        self._lifetimes: dict[tuple[str, int], float] = {}
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         """Issue the next ticket number for `conversation_id`, creating the lock if needed."""
         logger.debug("Issuing ticket for conversation '%s'.", conversation_id)
         try:
-            return self._transact(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime))
+            number = self._transact(conversation_id,
+                                    lambda lock: lock.issue_ticket(lock_lifetime))
+            if len(self._lifetimes) > MAX_REMEMBERED_LIFETIMES:
+                self._lifetimes.clear()  # only ever non-default lifetimes are lost, and rarely
+            self._lifetimes[(conversation_id, number)] = lock_lifetime
+            return number
         except LockError:
             raise
         except Exception as e:
             raise LockError(f"Error while acquiring lock. Error:\n{e}") from e
+
+    async def _acquire_lock(
+        self, conversation_id: str, ticket: int, wait_time_in_seconds: float
+    ) -> TicketLock:
+        """Wait for `ticket`'s turn, renewing it meanwhile; the lock once it is this ticket's."""
+        lifetime = self._lifetimes.get((conversation_id, ticket), LOCK_LIFETIME)
+        while True:
+            lock = self._transact(conversation_id, lambda lk: _renewed(lk, ticket, lifetime))
+            if lock is None:
+                raise LockError(
+                    f"Could not acquire lock for conversation_id '{conversation_id}': its "
+                    "ticket ran out while waiting."
+                )
+            if not lock.is_locked(ticket):
+                logger.debug("Acquired lock for conversation '%s'.", conversation_id)
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
 
     def update_lock(self, conversation_id: str) -> None:
         """Drop the expired tickets of `conversation_id`'s lock."""
@@ -77,6 +111,7 @@ class AtomicRedisLockStore(RedisLockStore):
         The stock version deletes the lock in a second step, which can throw away a ticket
         issued in between.
         """
+        self._lifetimes.pop((conversation_id, ticket_number), None)
         self.finish_serving(conversation_id, ticket_number)
 
     def _transact(self, conversation_id: str, change: Callable[[TicketLock], T]) -> T:
@@ -108,6 +143,16 @@ class AtomicRedisLockStore(RedisLockStore):
             f"Could not change the lock of conversation '{conversation_id}': it changed under "
             f"every one of {MAX_TRANSACTION_ATTEMPTS} attempts."
         )
+
+
+def _renewed(lock: TicketLock, ticket: int, lifetime: float) -> TicketLock | None:
+    """`lock` with `ticket` renewed for `lifetime` from now; None when the ticket is gone."""
+    lock.remove_expired_tickets()
+    mine = next((t for t in lock.tickets if t.number == ticket), None)
+    if mine is None:
+        return None
+    mine.expires = max(mine.expires, time.time() + lifetime)
+    return lock
 
 
 def _key_lifetime_ms(lock: TicketLock) -> int:

@@ -153,3 +153,36 @@ async def test_a_ticket_left_by_a_crashed_instance_expires(redis_server: RedisSe
         assert lock.now_serving == 1
     assert 0.2 < time.monotonic() - started < 5
     assert store.get_lock(conversation) is None
+
+
+def _overlaps_after_a_dead_ticket(store: AtomicRedisLockStore) -> int:
+    """A dead instance's ticket (never served) heads the queue; two live messages wait behind it.
+
+    The first live message acquires the lock when the dead ticket runs out and works 1 s; its
+    ticket was issued with a 1.5 s lifetime, so by the stock rule it would run out mid-turn and let
+    the second message in. Returns how many times two turns held the lock at once.
+    """
+    conversation = f"conv-{uuid.uuid4()}"
+    store.issue_ticket(conversation, lock_lifetime=1.0)
+    holders = overlaps = 0
+
+    async def turn(delay_before: float, work: float) -> None:
+        nonlocal holders, overlaps
+        await asyncio.sleep(delay_before)
+        async with store.lock(conversation, lock_lifetime=1.5, wait_time_in_seconds=0.05):
+            holders += 1
+            overlaps += holders > 1
+            await asyncio.sleep(work)
+            holders -= 1
+
+    async def both() -> None:
+        await asyncio.gather(turn(0, 1.0), turn(0.3, 0.1))
+
+    asyncio.run(both())
+    return overlaps
+
+
+def test_a_message_that_waited_behind_a_dead_instance_keeps_the_lock_for_its_whole_turn(
+    redis_server: RedisServer,
+) -> None:
+    assert _overlaps_after_a_dead_ticket(store_for(redis_server.port)) == 0
