@@ -60,3 +60,12 @@ async def test_the_policies_fallback_asks_to_rephrase_and_forgets_the_message() 
     assert [m["utter_action"] for m in dispatcher.messages] == ["utter_default"]
     assert [e["event"] for e in events] == ["rewind"]
     assert "action_default_fallback" in DOMAIN["actions"]
+
+
+async def test_an_rrn_read_out_with_a_stop_word_in_it_is_warned_about_not_a_stop() -> None:
+    # "900101 다시 1234567": the spoken dash reads like "again", the classifier may say stop
+    tracker = plain_turn("stop", {"pii_rrn": "masked"}, slots={"document": "resident_copy"})
+    dispatcher = CollectingDispatcher()
+    events = await ActionStopRequest().run(dispatcher, tracker, DOMAIN)
+    assert [m["utter_action"] for m in dispatcher.messages] == ["utter_pii_warning"]
+    assert "document" not in slots_of(events)  # the request goes on
