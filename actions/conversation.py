@@ -96,7 +96,7 @@ class ActionStopRequest(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         warned = warn_if_rrn(dispatcher, tracker)
-        if warned:  # an RRN read out with "다시" or "그만" in it is no wish to stop: warn only
+        if warned:  # an RRN read out with a spoken dash (which reads like "again") is no stop
             return [SlotSet(k, v) for k, v in warned.items()]
         last_order = tracker.get_slot("last_order_id")
         if last_order and is_cancel_wish(latest_text(tracker)):
