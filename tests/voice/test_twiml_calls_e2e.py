@@ -20,11 +20,17 @@ from tests.voice.phone import Phone, Turn, order_number_heard
 pytestmark = pytest.mark.e2e
 
 
-def sms_code(system: Any, phone: str) -> str:
+def sms_texts(system: Any, phone: str) -> list[str]:
+    """Every SMS the dev outbox holds for ``phone``, oldest first."""
     sent = httpx.get(f"{system.backend_url}/dev/sms-outbox", params={"phone": phone},
                      timeout=10).json()
-    match = re.search(r"(?<!\d)\d{6}(?!\d)", sent[-1]["text"])
-    assert match, sent[-1]
+    return [m["text"] for m in sent]
+
+
+def sms_code(system: Any, phone: str) -> str:
+    newest = sms_texts(system, phone)[-1]
+    match = re.search(r"(?<!\d)\d{6}(?!\d)", newest)
+    assert match, newest
     return match.group()
 
 
@@ -38,8 +44,7 @@ def test_a_home_delivery_by_keypad(system: Any) -> None:
     caller ID stands for the name, phone and code questions (identity by caller ID allows a home
     delivery only, docs/security.md); ``*`` repeats every question without changing it, and
     ``0`` is offered in the greeting."""
-    texts_before = len(httpx.get(f"{system.backend_url}/dev/sms-outbox",
-                                 params={"phone": "01056789012"}, timeout=10).json())
+    texts_before = len(sms_texts(system, "01056789012"))
     phone = Phone(system.rasa_url, caller="+821056789012")
     greeting = phone.dial()
     assert "상담원은 영 번" in greeting.text and asks_digits(greeting, 1), phone.story()
@@ -69,9 +74,8 @@ def test_a_home_delivery_by_keypad(system: Any) -> None:
     # read out twice, and also sent by SMS: a caller cannot write down what they heard; no
     # code was sent (the caller ID and the birth date were the proof)
     assert "문자로도" in placed.text, phone.story()
-    texts = httpx.get(f"{system.backend_url}/dev/sms-outbox", params={"phone": "01056789012"},
-                      timeout=10).json()[texts_before:]
-    assert len(texts) == 1 and f"신청번호: {order_id}" in texts[0]["text"], texts
+    texts = sms_texts(system, "01056789012")[texts_before:]
+    assert len(texts) == 1 and f"신청번호: {order_id}" in texts[0], texts
     phone.hang_up()
     assert phone.audio_checked >= 10
 
