@@ -28,6 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions import asking
 from actions.answer_reading import (
     is_clear_stop,
     is_plain_question,
@@ -235,12 +236,12 @@ class StepwiseFormValidation(FormValidationAction, ABC):
         open_slot = tracker.get_slot(REQUESTED_SLOT)
         if rejected_this_turn(tracker, self.form_name()):
             # A rule answered the question in between: only ask again (or offer a person).
-            return self._finish(dispatcher, tracker, {}, open_slot)
+            return await self._finish(dispatcher, tracker, {}, open_slot, domain)
         if ran_since_user(tracker, f"action_submit_{self.form_name().removesuffix('_form')}"):
             changes = await self.on_followup(tracker)
             tracker.slots.update(changes)
             changes.update(await self._run_automatic_steps(dispatcher, tracker))
-            return self._finish(dispatcher, tracker, changes, None)
+            return await self._finish(dispatcher, tracker, changes, None, domain)
 
         warned = dict(warn_if_rrn(dispatcher, tracker))
         changes: dict[str, Any] = dict(warned)
@@ -250,7 +251,7 @@ class StepwiseFormValidation(FormValidationAction, ABC):
                 changes.update(decided)
                 if decided.get(REQUESTED_SLOT, "") is None:
                     return [SlotSet(k, v) for k, v in changes.items()]
-                return self._finish(dispatcher, tracker, changes, None)
+                return await self._finish(dispatcher, tracker, changes, None, domain)
             # Neither yes nor no: the stop question is dropped and the message read as usual.
             changes[STOP_SLOT] = None
             tracker.slots[REQUESTED_SLOT] = None
@@ -266,7 +267,7 @@ class StepwiseFormValidation(FormValidationAction, ABC):
         if handled is not None:
             changes.update(handled)
             changes.update(await self._run_automatic_steps(dispatcher, tracker))
-            return self._finish(dispatcher, tracker, changes, None)
+            return await self._finish(dispatcher, tracker, changes, None, domain)
 
         said_before = len(dispatcher.messages)
         answered = await self._extract_and_validate(dispatcher, tracker, domain, changes)
@@ -285,7 +286,8 @@ class StepwiseFormValidation(FormValidationAction, ABC):
                     return [SlotSet(k, v) for k, v in changes.items()]
                 changes[STOP_SLOT] = None  # a slot event of its own, so Rasa keeps the form
                 changes[REQUESTED_SLOT] = STOP_SLOT
-                return [SlotSet(k, v) for k, v in changes.items()]
+                events = [SlotSet(k, v) for k, v in changes.items()]
+                return [*events, *await self._ask(dispatcher, tracker, domain, STOP_SLOT, events)]
             changes.update(count_try(tracker, open_slot))
             if tries_at(tracker, open_slot) < OPTIONS_AFTER_TRIES:
                 if unsure:
@@ -294,7 +296,7 @@ class StepwiseFormValidation(FormValidationAction, ABC):
                     say(dispatcher, tracker, "utter_not_an_answer")
 
         changes.update(await self._run_automatic_steps(dispatcher, tracker))
-        return self._finish(dispatcher, tracker, changes, open_slot)
+        return await self._finish(dispatcher, tracker, changes, open_slot, domain)
 
     def unsure_help(self, slot: str) -> str:
         """Return the response that helps with one question when the resident is unsure."""
@@ -361,14 +363,26 @@ class StepwiseFormValidation(FormValidationAction, ABC):
         events.append(ActionExecutionRejected(self.form_name()))
         return events
 
-    def _finish(
+    async def _ask(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        slot: str,
+        events: list[EventType],
+    ) -> list[EventType]:
+        """Ask `slot` in this call (Rasa finds no ask action in the domain: actions/asking.py)."""
+        return await asking.ask(dispatcher, tracker, domain, self.form_name(), slot, events)
+
+    async def _finish(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         changes: dict[str, Any],
         open_slot: str | None,
+        domain: DomainDict,
     ) -> list[EventType]:
-        """Choose the next question; past the try budget, offer options or hand over."""
+        """Choose the next question and ask it; past the try budget, offer options or hand over."""
         next_slot = self._next_slot(tracker)
         events: list[EventType] = [SlotSet(name, value) for name, value in changes.items()]
         tries = tries_at(tracker, next_slot)
@@ -389,6 +403,8 @@ class StepwiseFormValidation(FormValidationAction, ABC):
             extra={"form": self.form_name(), "next_slot": next_slot or "done"},
         )
         events.append(SlotSet(REQUESTED_SLOT, next_slot))
+        if next_slot:
+            events.extend(await self._ask(dispatcher, tracker, domain, next_slot, events))
         return events
 
     async def _run_automatic_steps(

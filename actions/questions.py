@@ -1,9 +1,11 @@
 """The forms' plain questions: `action_ask_<slot>` says `utter_ask_<slot>` from the catalog.
 
-Rasa's form asks a slot with `action_ask_<slot>` when the domain lists one, else with the domain
-response `utter_ask_<slot>`. The questions live in actions/responses.yml (see actions/speech.py),
-so each slot whose question needs no data gets this small action; questions built from data
-(`action_ask_bulk_form_copies`, `action_ask_order_confirmed`, ...) sit with their forms.
+The validation action asks its form's next slot with the action Rasa would look up,
+`action_ask_<form>_<slot>` or `action_ask_<slot>`, in the same action-server call
+(actions/asking.py; the domain lists none, so Rasa makes no second call). The questions live in
+actions/responses.yml (see actions/speech.py), so each slot whose question needs no data gets this
+small action; questions built from data (`action_ask_bulk_form_copies`,
+`action_ask_order_confirmed`, ...) sit with their forms.
 
 After two unanswered turns a question is not asked the same way again: the resident hears what
 it accepts, in words, and is offered a person (`ask_or_offer`).

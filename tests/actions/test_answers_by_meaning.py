@@ -180,7 +180,7 @@ async def test_an_unsure_answer_gets_help_not_a_stop(backend: str, intent: str, 
         candidates={},
     )
     assert not rejected(events)
-    assert said == ["utter_unsure_method"]
+    assert said == ["utter_unsure_method", "utter_ask_method"]
     assert slots["requested_slot"] == "method"
     assert "document" not in slots  # nothing forgotten
 
@@ -189,11 +189,11 @@ async def test_a_half_done_request_is_dropped_only_after_yes(backend: str) -> No
     before = {"document": "resident_copy", "copies": "2", "requested_slot": "method"}
     _, slots, said = await certificate(before=before, intent="stop", text="그만할래요")
     assert slots["requested_slot"] == "stop_confirmed"
-    assert said == []  # action_ask_stop_confirmed asks "신청을 그만할까요?"
+    assert said == ["utter_ask_stop_confirmed"]  # "신청을 그만할까요?"
     asking = {**before, "requested_slot": "stop_confirmed"}
 
     _, kept, said = await certificate(before=asking, intent="deny", text="아니요")
-    assert said == ["utter_request_continues"]
+    assert said == ["utter_request_continues", "utter_ask_method"]
     assert kept["requested_slot"] == "method"
     assert "document" not in kept
 
@@ -393,7 +393,7 @@ async def test_two_documents_in_one_request_are_both_kept_and_ordered_one_after_
     assert slots["document"] == "resident_copy"
     assert slots["copies"] == "1"
     assert slots["queued_documents"] == [{"document": "resident_abstract", "copies": "1"}]
-    assert responses_of(dispatcher) == ["utter_documents_queued"]
+    assert responses_of(dispatcher) == ["utter_documents_queued", "utter_ask_method"]
 
     # The first is ordered; the submit action then starts the form again for the second.
     order = {"order_id": "12345678", "method": "kiosk", "fee_krw": 0}
@@ -479,7 +479,7 @@ async def test_sms_not_received_sends_a_new_code_and_says_what_to_check(backend:
     _, slots, said = await certificate(
         before=state, intent="nlu_fallback", text="문자가 안 와요", candidates={}, sender_id=sender
     )
-    assert said == ["utter_code_not_received"]
+    assert said == ["utter_code_not_received", "utter_ask_otp_code"]
     assert slots["challenge_id"]
     assert slots["challenge_id"] != state["challenge_id"]
     assert slots["requested_slot"] == "otp_code"

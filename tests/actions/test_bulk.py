@@ -55,12 +55,12 @@ async def proven_by_staff_code(backend: str, business: str, sender: str) -> dict
         entities={"business_number": business},
         sender_id=sender,
     )
-    assert said == ["utter_business_code_sent"]
+    assert said == ["utter_business_code_sent", "utter_ask_business_code"]
     state = {"business_number": business, **first}
     slots, said, _ = await run_turn(
         before=state, intent="inform", text=f"예약 코드는 {code} 입니다", sender_id=sender
     )
-    assert said == ["utter_bulk_quota"], said
+    assert said == ["utter_bulk_quota", "utter_ask_bulk_form_document"], said
     return {**state, **slots}
 
 
@@ -74,7 +74,7 @@ async def test_the_code_goes_to_the_registered_contact_and_then_the_quota_is_sai
         entities={"business_number": MOU},
         sender_id=sender,
     )
-    assert said == ["utter_business_code_sent"]
+    assert said == ["utter_business_code_sent", "utter_ask_business_code"]
     assert dispatcher.messages[0]["masked_phone"] == "010-****-0001"
     assert "담당자 휴대폰(010-****-0001)" in dispatcher.messages[0]["text"]
     assert "3분 안에" in dispatcher.messages[0]["text"]
@@ -85,7 +85,7 @@ async def test_the_code_goes_to_the_registered_contact_and_then_the_quota_is_sai
     proven, said, dispatcher = await run_turn(
         before=state, intent="inform", text=code, entities={"otp_code": code}, sender_id=sender
     )
-    assert said == ["utter_bulk_quota"]
+    assert said == ["utter_bulk_quota", "utter_ask_bulk_form_document"]
     assert dispatcher.messages[0]["daily_limit"] == 100
     assert proven["business_token"]
     assert proven["requested_slot"] == "document"
@@ -104,7 +104,7 @@ async def test_a_wrong_code_is_asked_again(backend: str) -> None:
     slots, said, _ = await run_turn(
         before={"business_number": NO_MOU, **first}, intent="inform", text=wrong, sender_id=sender
     )
-    assert said == ["utter_otp_wrong"]
+    assert said == ["utter_otp_wrong", "utter_ask_business_code"]
     assert slots["requested_slot"] == "business_code"
     assert not slots.get("business_token")
 
@@ -146,7 +146,7 @@ async def test_only_the_bulk_documents_are_accepted(backend: str) -> None:
         intent="inform",
         entities={"document": "family_relation"},
     )
-    assert said == ["utter_bulk_document_not_allowed"]
+    assert said == ["utter_bulk_document_not_allowed", "utter_ask_bulk_form_document"]
     assert slots["document"] is None
 
 
@@ -164,7 +164,7 @@ async def test_a_count_over_what_is_left_is_refused_before_asking(backend: str) 
         intent="inform",
         entities={"copies": "25"},
     )
-    assert said == ["utter_bulk_quota_exceeded"]
+    assert said == ["utter_bulk_quota_exceeded", "utter_ask_bulk_form_copies"]
     assert dispatcher.messages[0]["remaining"] == 20
     assert slots["copies"] is None
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from actions.asking import question_action
 from actions.questions import AskFromCatalog
 from actions.speech import CATALOG_FILE, catalog, render
 from bot.processes import ROOT
@@ -63,17 +64,23 @@ def test_the_domain_holds_only_what_its_rules_say() -> None:
 
 
 def test_every_question_a_form_asks_has_an_action_that_asks_it() -> None:
-    # Rasa asks a slot with action_ask_<form>_<slot> or action_ask_<slot>; with neither (and no
-    # domain response) the form would wait for an answer to a question nobody asked.
-    actions = set(DOMAIN["actions"])
+    # The validation action asks the next slot with the action Rasa would look up
+    # (action_ask_<form>_<slot>, then action_ask_<slot>); with neither the form would wait for
+    # an answer to a question nobody asked.
     silent = [
         (form, slot)
         for form, spec in DOMAIN["forms"].items()
         for slot in spec["required_slots"]
-        if slot not in NEVER_ASKED
-        and not {f"action_ask_{form}_{slot}", f"action_ask_{slot}"} & actions
+        if slot not in NEVER_ASKED and question_action(form, slot) is None
     ]
     assert silent == []
+
+
+def test_rasa_makes_one_action_server_call_per_form_turn() -> None:
+    # An ask action or an utter_ask_ response in the domain would make Rasa ask again after the
+    # validation already did: the resident would hear the question twice, at two calls' cost.
+    asks = [a for a in DOMAIN["actions"] if a.startswith(("action_ask_", "utter_ask_"))]
+    assert asks + [r for r in DOMAIN["responses"] if r.startswith("utter_ask_")] == []
 
 
 def test_every_catalog_response_renders_with_its_variables() -> None:

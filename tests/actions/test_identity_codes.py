@@ -83,6 +83,6 @@ async def test_an_expired_code_sends_a_new_one(
     monkeypatch.setattr(identity, "get_client", lambda: client)
     state = {**BEFORE, **JEONG, "challenge_id": "c-old", "requested_slot": "otp_code"}
     slots, said = await run_turn(before=state, intent="inform", entities={"otp_code": "123456"})
-    assert said == ["utter_otp_expired"]
+    assert said == ["utter_otp_expired", "utter_ask_otp_code"]
     assert slots["challenge_id"] == "c-new"
     assert slots["requested_slot"] == "otp_code"

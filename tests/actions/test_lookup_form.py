@@ -83,7 +83,7 @@ async def test_an_unknown_number_is_asked_again(backend: str) -> None:
         intent="inform",
         entities={"order_id": "99999999"},
     )
-    assert said == ["utter_order_not_found"]
+    assert said == ["utter_order_not_found", "utter_ask_order_id"]
     assert slots["requested_slot"] == "order_id"
 
 
