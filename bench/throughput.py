@@ -91,15 +91,6 @@ CHAT = [
     "\uace0\ub9c8\uc6cc\uc694",  # thanks
 ]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-# Every scripted resident talks from 127.0.0.1: the backend's per-client and global limits on
-# identity challenges would refuse the sixth code in ten minutes (backend/app/settings.py).
-BENCH_BACKEND_ENV = {
-    **BACKEND_BENCH_ENV,
-    **{f"MINWON_{name.upper()}": "100000" for name in (
-        "challenge_conversation_limit_count", "challenge_client_limit_count",
-        "challenge_global_limit_count", "order_lookup_conversation_limit_count",
-        "order_lookup_client_limit_count")},
-}
 
 
 # --- CPU time of the processes under test -----------------------------------------------------
@@ -265,7 +256,7 @@ def minwon_system(model: Path, rasa_env: dict[str, str] | None = None,
     rasa_spec = next(s for s in specs if s.name == "rasa")
     endpoints = expanded_endpoints(base / "var" / "endpoints.yml", {**rasa_spec.env, **extra})
     specs = [
-        dataclasses.replace(s, env={**s.env, **BENCH_BACKEND_ENV}) if s.name == "backend"
+        dataclasses.replace(s, env={**s.env, **BACKEND_BENCH_ENV}) if s.name == "backend"
         else dataclasses.replace(s, env={**s.env, **extra},
                                  argv=replace_flag(s.argv, "--endpoints", str(endpoints)))
         if s.name == "rasa" else s
@@ -298,7 +289,7 @@ def launched_system(model: Path, rasa_processes: int,
             "--model", str(model), "--var-dir", str(base / "var"), "--log-dir", str(base / "logs"),
             "--rasa-port", str(ports.rasa), "--backend-port", str(ports.backend),
             "--actions-port", str(ports.actions), "--profile", "dev"]
-    env = {**os.environ, **BENCH_BACKEND_ENV, **(rasa_env or {}), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, **BACKEND_BENCH_ENV, **(rasa_env or {}), "PYTHONPATH": str(ROOT)}
     out = (base / "launcher.out").open("wb")
     launcher = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)

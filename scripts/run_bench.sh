@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark, each under its own environment, results in bench/results/ (`./minwon bench`).
-#   ./minwon bench                  all of them: nlu backend turn kakao
+#   ./minwon bench                  all of them: nlu backend turn kakao throughput
 #   ./minwon bench turn kakao       only those named
 # turn and kakao start the whole system (backend, action server, Rasa server) on free loopback
 # ports with a throwaway var dir; kakao_latency.py needs a running Rasa server, so it runs inside
@@ -16,7 +16,7 @@ BACKEND_PY="$ROOT/.venvs/backend/bin/python"
 mkdir -p bench/results
 
 selected=("$@")
-[ ${#selected[@]} -eq 0 ] && selected=(nlu backend turn kakao)
+[ ${#selected[@]} -eq 0 ] && selected=(nlu backend turn kakao throughput)
 
 status=0
 run() {
@@ -35,7 +35,8 @@ run() {
 # measures a training run and turn and kakao measure the same model even if data/ changes
 # while they run.
 MODEL_ARGS=()
-if [[ " ${selected[*]} " =~ " turn " || " ${selected[*]} " =~ " kakao " ]]; then
+if [[ " ${selected[*]} " =~ " turn " || " ${selected[*]} " =~ " kakao " \
+      || " ${selected[*]} " =~ " throughput " ]]; then
   model="$("$RASA_PY" -m scripts.model_cache | tail -n 1)" || exit 1
   [ -f "$model" ] || { echo "no model: $model" >&2; exit 1; }
   echo "== model: $model"
@@ -50,7 +51,10 @@ for name in "${selected[@]}"; do
     kakao)   run kakao "$RASA_PY" -m bench.turn_latency "${MODEL_ARGS[@]}" --then \
                "$RASA_PY" bench/kakao_latency.py --url '{rasa_url}' \
                --secret "${MINWON_KAKAO_SECRET:-}" ;;
-    *) echo "unknown benchmark '$name' (nlu, backend, turn, kakao)" >&2; status=2 ;;
+    # rasa init's starter and minwon, 1 and N Rasa processes, FAQ/chat and full mixes, Kakao
+    throughput) run throughput "$RASA_PY" -m bench.throughput "${MODEL_ARGS[@]}" \
+               --rasa-processes "${MINWON_BENCH_RASA_PROCESSES:-2}" ;;
+    *) echo "unknown benchmark '$name' (nlu, backend, turn, kakao, throughput)" >&2; status=2 ;;
   esac
 done
 exit $status
