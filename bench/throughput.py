@@ -13,7 +13,8 @@ concurrent conversations (``--levels``), through the REST channel:
    outbox, so every conversation places a real order;
 4. **action-server round trips**: one full conversation through a counting proxy between Rasa and
    the action server (which actions each kind of turn calls);
-5. **Kakao**: bench/kakao_latency.py (50 users x 5 turns) against the same minwon system.
+5. **Kakao**: bench/kakao_latency.py (50 users x 5 turns) against the same minwon system, and
+   against the N-process one when ``--rasa-processes N`` is given.
 
 With ``--rasa-processes N`` (N > 1) the two minwon mixes run again with N Rasa processes, when
 the launcher can start them (``./minwon start --rasa-processes N``, bot/launcher.py); otherwise
@@ -578,12 +579,16 @@ def markdown(result: dict[str, Any]) -> str:
                   f"({calls['calls_per_turn_mean']} per turn).", ""]
         for turn, names in calls["calls_per_turn"].items():
             lines.append(f"- {turn}: {len(names)} ({', '.join(names) or 'none'})")
-    k = result.get("kakao")
-    if k and "error" not in k:
-        lines += ["", f"Kakao webhook (bench/kakao_latency.py), {k.get('concurrent_users')} users x "
-                  f"{k.get('turns_per_user')} turns: {json.dumps(k.get('latency_ms'))} ms, "
-                  f"{k.get('throughput_rps')} requests/s, outcomes {json.dumps(k.get('outcomes'))}, "
-                  f"{k.get('within_kakao_5s')}/{k.get('requests')} within Kakao's 5 s."]
+    for part in ("kakao", "kakao_scaled"):
+        k = result.get(part)
+        if k and "error" not in k:
+            lines += ["", f"Kakao webhook (bench/kakao_latency.py), "
+                      f"{k.get('rasa_processes', 1)} Rasa process(es), "
+                      f"{k.get('concurrent_users')} users x "
+                      f"{k.get('turns_per_user')} turns: {json.dumps(k.get('latency_ms'))} ms, "
+                      f"{k.get('throughput_rps')} requests/s, "
+                      f"outcomes {json.dumps(k.get('outcomes'))}, "
+                      f"{k.get('within_kakao_5s')}/{k.get('requests')} within Kakao's 5 s."]
     for note in result.get("notes", []):
         lines += ["", note]
     return "\n".join(lines) + "\n"
@@ -684,7 +689,7 @@ def main(argv: list[str] | None = None) -> int:
                 result["kakao"] = kakao(system, args.kakao_users)
                 print(f"kakao {args.kakao_users} users: {result['kakao'].get('latency_ms')}",
                       file=sys.stderr)
-    if processes > 1 and parts & {"chat", "full"}:
+    if processes > 1 and parts & {"chat", "full", "kakao"}:
         if not launcher_has_rasa_processes():
             result["notes"].append(f"{processes} Rasa processes: not measured "
                                    "(`./minwon start --rasa-processes N` does not exist here).")
@@ -700,6 +705,11 @@ def main(argv: list[str] | None = None) -> int:
                     with_ratios(levels, starter_levels)
                     result["runs"].append({"system": "minwon", "mix": mix,
                                            "rasa_processes": processes, "levels": levels})
+                if "kakao" in parts:
+                    result["kakao_scaled"] = {**kakao(system, args.kakao_users),
+                                              "rasa_processes": processes}
+                    print(f"kakao x{processes} {args.kakao_users} users: "
+                          f"{result['kakao_scaled'].get('latency_ms')}", file=sys.stderr)
     if "round-trips" in parts:
         assert args.model is not None
         result["round_trips"] = count_round_trips(args.model, rasa_env)
@@ -711,7 +721,7 @@ def main(argv: list[str] | None = None) -> int:
             if (run["system"], run["mix"], run["rasa_processes"]) not in kept:
                 run["measured_at"] = earlier.get("measured_at")
                 result["runs"].append(run)
-        for part in ("round_trips", "kakao"):
+        for part in ("round_trips", "kakao", "kakao_scaled"):
             if part not in result and part in earlier:
                 result[part] = earlier[part]
         starter = next((r["levels"] for r in result["runs"] if r["system"].startswith("rasa")),
