@@ -204,6 +204,17 @@ async def _run(fn: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(fn)
 
 
+async def _answer(
+    action: Callable[[], T], body: Callable[[T], dict[str, Any]] = lambda _: {}
+) -> Response:
+    """Run a staff action off the loop: its outcome as JSON, or a DomainError as a refusal."""
+    try:
+        outcome = await _run(action)
+    except DomainError as e:
+        return _refusal(e)
+    return JSONResponse({"ok": True, **body(outcome)})
+
+
 def _ticket_or_none(store: Store, ticket_id: str) -> HandoffTicket | None:
     return store.handoff.by_ticket_id(ticket_id[:32])
 
@@ -273,11 +284,7 @@ async def callback_done(
     entry_id: int, user: HandoffStaff, store: StoreDep, runtime: RuntimeDep
 ) -> Response:
     now = get_now(runtime)
-    try:
-        await _run(lambda: handoff.complete_callback(store, user.account, entry_id, now))
-    except DomainError as e:
-        return _refusal(e)
-    return JSONResponse({"ok": True})
+    return await _answer(lambda: handoff.complete_callback(store, user.account, entry_id, now))
 
 
 # ---------------------------------------------------------------- one ticket
@@ -288,13 +295,10 @@ async def take(
     ticket_id: str, user: HandoffStaff, store: StoreDep, runtime: RuntimeDep, rasa: RasaDep
 ) -> Response:
     now = get_now(runtime)
-    try:
-        ticket = await _run(
-            lambda: handoff.take_ticket(store, user.account, ticket_id[:32], now, rasa)
-        )
-    except DomainError as e:
-        return _refusal(e)
-    return JSONResponse({"ok": True, "ticket_id": ticket.ticket_id, "status": ticket.status})
+    return await _answer(
+        lambda: handoff.take_ticket(store, user.account, ticket_id[:32], now, rasa),
+        lambda ticket: {"ticket_id": ticket.ticket_id, "status": ticket.status},
+    )
 
 
 def _transcript(rasa: RasaClient | None, ticket: HandoffTicket) -> list[dict[str, Any]] | None:
@@ -445,18 +449,12 @@ async def reply(
 ) -> Response:
     text = (await form_fields(request)).get("text", "")
     now = get_now(runtime)
-    try:
-        entry = await _run(
-            lambda: handoff.reply(store, rasa, user.account, ticket_id[:32], text, now)
-        )
-    except DomainError as e:
-        return _refusal(e)
-    return JSONResponse(
-        {
-            "ok": True,
+    return await _answer(
+        lambda: handoff.reply(store, rasa, user.account, ticket_id[:32], text, now),
+        lambda entry: {
             "delivery": entry.delivery,
             "delivery_name": DELIVERY_NAMES[entry.delivery or "callback"],
-        }
+        },
     )
 
 
@@ -471,13 +469,10 @@ async def hand_back(
 ) -> Response:
     note = (await form_fields(request)).get("note", "")
     now = get_now(runtime)
-    try:
-        await _run(
-            lambda: handoff.hand_back(store, rasa, user.account, ticket_id[:32], now, note=note)
-        )
-    except DomainError as e:
-        return _refusal(e)
-    return JSONResponse({"ok": True, "status": "resolved"})
+    return await _answer(
+        lambda: handoff.hand_back(store, rasa, user.account, ticket_id[:32], now, note=note),
+        lambda _: {"status": "resolved"},
+    )
 
 
 @router.post("/{ticket_id}/resolve")
@@ -493,15 +488,12 @@ async def resolve(
     if not note.strip():
         return _fail(422, "invalid_request", "해결 내용을 적어 주세요.")
     now = get_now(runtime)
-    try:
-        await _run(
-            lambda: handoff.resolve_ticket(
-                store, user.account, ticket_id[:32], now, note=note, gateway=rasa
-            )
-        )
-    except DomainError as e:
-        return _refusal(e)
-    return JSONResponse({"ok": True, "status": "resolved"})
+    return await _answer(
+        lambda: handoff.resolve_ticket(
+            store, user.account, ticket_id[:32], now, note=note, gateway=rasa
+        ),
+        lambda _: {"status": "resolved"},
+    )
 
 
 @router.post("/{ticket_id}/reassign")
@@ -510,8 +502,7 @@ async def reassign(
 ) -> Response:
     """A supervisor takes over a ticket (an escalated one, or one a colleague left)."""
     now = get_now(runtime)
-    try:
-        await _run(lambda: handoff.reassign(store, user.account, ticket_id[:32], now))
-    except DomainError as e:
-        return _refusal(e)
-    return JSONResponse({"ok": True, "status": "taken"})
+    return await _answer(
+        lambda: handoff.reassign(store, user.account, ticket_id[:32], now),
+        lambda _: {"status": "taken"},
+    )
