@@ -17,6 +17,11 @@ conversation at the same time (the tracker store loses one writer's events). A w
 renewed on every look at the lock and again when it is acquired, so a live waiter or holder
 keeps its place for a whole lifetime, while a dead instance's ticket still runs out.
 
+The holder renews its ticket too, every third of a short lease (`MINWON_LOCK_LEASE_S`, 15 s by
+default, never longer than Rasa's lock lifetime), for as long as its turn runs. So a turn longer
+than the lease keeps the lock, and a conversation whose turn died with its instance (killed,
+out of memory) waits at most one lease for the dead ticket, not Rasa's 60-second lifetime.
+
 Use it in endpoints.yml as `lock_store: {type: bot.lock_store.AtomicRedisLockStore, url: ...}`
 with the same keys as `type: redis` (protocols.md 3.7).
 """
@@ -24,11 +29,13 @@ with the same keys as `type: redis` (protocols.md 3.7).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
+import os
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import redis
@@ -45,6 +52,9 @@ MAX_TRANSACTION_ATTEMPTS = 200
 KEY_EXPIRY_MARGIN_MS = 1000
 # tickets in flight in one process are few; this only bounds the map if cleanup never ran
 MAX_REMEMBERED_LIFETIMES = 10_000
+# how long a ticket lives without renewal (a holder renews it every third of this)
+LEASE_ENV = "MINWON_LOCK_LEASE_S"
+DEFAULT_LEASE_S = 15.0
 
 T = TypeVar("T")
 
@@ -64,6 +74,42 @@ class AtomicRedisLockStore(RedisLockStore):
         super().__init__(**kwargs)
         # (conversation, ticket) → the lifetime it was issued with, to renew it by the same
         self._lifetimes: dict[tuple[str, int], float] = {}
+        self.lease_s = float(os.environ.get(LEASE_ENV) or DEFAULT_LEASE_S)
+        if self.lease_s <= 0:
+            raise ValueError(f"{LEASE_ENV} must be a positive number of seconds")
+
+    @contextlib.asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = 1,
+    ) -> AsyncIterator[TicketLock]:
+        """Rasa's lock, on a lease the holder renews until its turn is over."""
+        lease = min(lock_lifetime, self.lease_s)
+        ticket = self.issue_ticket(conversation_id, lease)
+        try:
+            acquired = await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+            keeper = asyncio.create_task(self._keep_lease(conversation_id, ticket, lease))
+            try:
+                yield acquired
+            finally:
+                keeper.cancel()
+        finally:
+            self.cleanup(conversation_id, ticket)
+
+    async def _keep_lease(self, conversation_id: str, ticket: int, lease: float) -> None:
+        """Renew the held `ticket` every third of its lease until cancelled (the turn is over)."""
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                lock = self._transact(conversation_id, lambda lk: _renewed(lk, ticket, lease))
+            except Exception:  # Redis away for a moment: the next renewal tries again
+                logger.warning("lock_lease_not_renewed", exc_info=True)
+                continue
+            if lock is None:
+                logger.warning("lock_lease_lost")
+                return
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         """Issue the next ticket number for `conversation_id`, creating the lock if needed."""

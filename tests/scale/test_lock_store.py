@@ -12,6 +12,7 @@ from collections.abc import Callable
 from multiprocessing.synchronize import Barrier
 from typing import TYPE_CHECKING
 
+import pytest
 import redis
 from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import EndpointConfig
@@ -186,3 +187,46 @@ def test_a_message_that_waited_behind_a_dead_instance_keeps_the_lock_for_its_who
     redis_server: RedisServer,
 ) -> None:
     assert _overlaps_after_a_dead_ticket(store_for(redis_server.port)) == 0
+
+
+def _overlaps_with_a_turn_longer_than_its_lease(store: AtomicRedisLockStore) -> int:
+    """A turn works 1.2 s on a 0.4 s lease; a second message waits behind it."""
+    conversation = f"conv-{uuid.uuid4()}"
+    holders = overlaps = 0
+
+    async def turn(delay_before: float, work: float) -> None:
+        nonlocal holders, overlaps
+        await asyncio.sleep(delay_before)
+        async with store.lock(conversation, lock_lifetime=0.4, wait_time_in_seconds=0.05):
+            holders += 1
+            overlaps += holders > 1
+            await asyncio.sleep(work)
+            holders -= 1
+
+    async def both() -> None:
+        await asyncio.gather(turn(0, 1.2), turn(0.1, 0.1))
+
+    asyncio.run(both())
+    return overlaps
+
+
+def test_a_turn_longer_than_its_lease_keeps_the_lock(redis_server: RedisServer) -> None:
+    assert _overlaps_with_a_turn_longer_than_its_lease(store_for(redis_server.port)) == 0
+
+
+async def test_a_turn_that_died_with_its_instance_frees_the_lock_after_one_lease(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MINWON_LOCK_LEASE_S", "0.5")
+    dead, live = store_for(redis_server.port), store_for(redis_server.port)
+    conversation = f"died-{uuid.uuid4().hex[:8]}"
+    held = dead.lock(conversation, wait_time_in_seconds=0.05)
+    await held.__aenter__()  # its instance dies mid-turn: nothing renews or releases it
+    for task in asyncio.all_tasks():
+        if task.get_coro().__qualname__.endswith("_keep_lease"):  # type: ignore[union-attr]
+            task.cancel()
+    started = time.monotonic()
+    async with live.lock(conversation, wait_time_in_seconds=0.05) as lock:
+        assert lock.now_serving == 1
+    # Rasa's own lifetime (60 s) is what the stock store would have waited.
+    assert time.monotonic() - started < 3
