@@ -30,10 +30,11 @@ from scripts.evaluate_nlu import (
 MIN_DEV_INTENT_ACCURACY = 0.95
 MIN_DEV_ENTITY_VALUE_ACCURACY = 0.95
 MIN_DEV_STYLE_ACCURACY = 0.85
-# The style bar, measured (weakest styles polite 0.938 and voice 0.939: one sentence more
-# wrong in either falls under it). The intent bar (0.97) is not met: its floor sits a few
-# sentences under the measured 0.959 and claims nothing more.
-MIN_HELDOUT_INTENT_ACCURACY = 0.95
+# The style bar, measured with LinearIntentVote (NLU-only model = the server's, measured
+# 2026-12-05: weakest styles elderly 0.955, casual 0.958, long 0.958, dialect 0.959). The intent
+# bar (0.97) is not met: the measurement is 0.968 (540 of 558), and the floor sits four sentences
+# under it and claims nothing more.
+MIN_HELDOUT_INTENT_ACCURACY = 0.96
 MIN_HELDOUT_STYLE_ACCURACY = 0.93
 
 
