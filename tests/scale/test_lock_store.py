@@ -156,6 +156,29 @@ async def test_a_ticket_left_by_a_crashed_instance_expires(redis_server: RedisSe
     assert store.get_lock(conversation) is None
 
 
+def _overlaps(
+    store: AtomicRedisLockStore, conversation: str, lifetime: float,
+    turns: list[tuple[float, float]],
+) -> int:
+    """Run `turns` (delay before, work) on one conversation; how often two held the lock at once."""
+    holders = overlaps = 0
+
+    async def turn(delay_before: float, work: float) -> None:
+        nonlocal holders, overlaps
+        await asyncio.sleep(delay_before)
+        async with store.lock(conversation, lock_lifetime=lifetime, wait_time_in_seconds=0.05):
+            holders += 1
+            overlaps += holders > 1
+            await asyncio.sleep(work)
+            holders -= 1
+
+    async def together() -> None:
+        await asyncio.gather(*(turn(delay, work) for delay, work in turns))
+
+    asyncio.run(together())
+    return overlaps
+
+
 def _overlaps_after_a_dead_ticket(store: AtomicRedisLockStore) -> int:
     """A dead instance's ticket (never served) heads the queue; two live messages wait behind it.
 
@@ -165,22 +188,7 @@ def _overlaps_after_a_dead_ticket(store: AtomicRedisLockStore) -> int:
     """
     conversation = f"conv-{uuid.uuid4()}"
     store.issue_ticket(conversation, lock_lifetime=1.0)
-    holders = overlaps = 0
-
-    async def turn(delay_before: float, work: float) -> None:
-        nonlocal holders, overlaps
-        await asyncio.sleep(delay_before)
-        async with store.lock(conversation, lock_lifetime=1.5, wait_time_in_seconds=0.05):
-            holders += 1
-            overlaps += holders > 1
-            await asyncio.sleep(work)
-            holders -= 1
-
-    async def both() -> None:
-        await asyncio.gather(turn(0, 1.0), turn(0.3, 0.1))
-
-    asyncio.run(both())
-    return overlaps
+    return _overlaps(store, conversation, 1.5, [(0, 1.0), (0.3, 0.1)])
 
 
 def test_a_message_that_waited_behind_a_dead_instance_keeps_the_lock_for_its_whole_turn(
@@ -191,23 +199,7 @@ def test_a_message_that_waited_behind_a_dead_instance_keeps_the_lock_for_its_who
 
 def _overlaps_with_a_turn_longer_than_its_lease(store: AtomicRedisLockStore) -> int:
     """A turn works 1.2 s on a 0.4 s lease; a second message waits behind it."""
-    conversation = f"conv-{uuid.uuid4()}"
-    holders = overlaps = 0
-
-    async def turn(delay_before: float, work: float) -> None:
-        nonlocal holders, overlaps
-        await asyncio.sleep(delay_before)
-        async with store.lock(conversation, lock_lifetime=0.4, wait_time_in_seconds=0.05):
-            holders += 1
-            overlaps += holders > 1
-            await asyncio.sleep(work)
-            holders -= 1
-
-    async def both() -> None:
-        await asyncio.gather(turn(0, 1.2), turn(0.1, 0.1))
-
-    asyncio.run(both())
-    return overlaps
+    return _overlaps(store, f"conv-{uuid.uuid4()}", 0.4, [(0, 1.2), (0.1, 0.1)])
 
 
 def test_a_turn_longer_than_its_lease_keeps_the_lock(redis_server: RedisServer) -> None:
