@@ -8,6 +8,8 @@ end to end whatever credentials.yml enables, and Telegram talks to a local fake 
 
 from __future__ import annotations
 
+import asyncio
+import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 from fake_bot_api import FakeBotApi
 
@@ -23,6 +26,21 @@ from bot.processes import ProcessSpec, free_port, wait_healthy
 KAKAO_SECRET = "kakao-e2e-secret"
 TG_TOKEN = "7000000002:AAE2eTestTokenForMinwonChannels000"
 TG_SECRET = "tg-e2e-secret"
+
+
+async def latest_otp(client: httpx.AsyncClient, backend_url: str, phone: str) -> str:
+    """The code of the newest SMS the dev outbox holds for ``phone`` (waits up to 20 s)."""
+    digits = re.sub(r"\D", "", phone)
+    for _ in range(100):
+        r = await client.get(f"{backend_url}/dev/sms-outbox", params={"phone": digits})
+        sms = r.json() if r.status_code == 200 else []
+        if sms:
+            latest = sorted(sms, key=lambda m: m.get("sent_at", ""))[-1]
+            found = re.search(r"(?<!\d)(\d{6})(?!\d)", latest["text"])
+            if found:
+                return found.group(1)
+        await asyncio.sleep(0.2)
+    raise AssertionError("no SMS code in the outbox")
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from channel_system import KAKAO_SECRET, TG_SECRET, Channels
+from channel_system import KAKAO_SECRET, TG_SECRET, Channels, latest_otp
 from fake_bot_api import FakeBotApi
 from kakao_schema import skill_response_problems
 from bot.rasa_auth import rasa_auth_headers
@@ -56,20 +56,6 @@ def script_for(resident: Resident) -> list[tuple[str, tuple[str, str]]]:
         ("몇 통", ("button", "한 통")),
         ("어떤 서류", ("button", "주민등록표 등본")),
     ]
-
-
-async def latest_otp(client: httpx.AsyncClient, backend_url: str, phone: str) -> str:
-    digits = re.sub(r"\D", "", phone)
-    for _ in range(50):
-        r = await client.get(f"{backend_url}/dev/sms-outbox", params={"phone": digits})
-        sms = r.json() if r.status_code == 200 else []
-        if sms:
-            latest = sorted(sms, key=lambda m: m.get("sent_at", ""))[-1]
-            found = re.search(r"(?<!\d)(\d{6})(?!\d)", latest["text"])
-            if found:
-                return found.group(1)
-        await asyncio.sleep(0.2)
-    raise AssertionError("no SMS code in the outbox")
 
 
 def last_paragraph(texts: list[str]) -> str:

@@ -58,6 +58,7 @@ from channel_system import (  # noqa: E402
     TG_SECRET,
     TG_TOKEN,
     channel_credentials,
+    latest_otp,
 )
 from fake_bot_api import FakeBotApi, fake_bot_api_in_thread  # noqa: E402
 from kakao_schema import skill_response_problems  # noqa: E402
@@ -366,19 +367,6 @@ def load_residents(count: int) -> list[dict[str, Any]]:
     data = yaml.safe_load((ROOT / "data/district/load-residents.yml").read_text("utf-8"))
     chosen = random.sample(data["residents"], count)
     return [dict(r) for r in chosen]
-
-
-async def latest_otp(client: httpx.AsyncClient, backend_url: str, phone: str) -> str:
-    for _ in range(100):
-        r = await client.get(f"{backend_url}/dev/sms-outbox", params={"phone": phone})
-        sms = r.json() if r.status_code == 200 else []
-        if sms:
-            latest = sorted(sms, key=lambda m: m.get("sent_at", ""))[-1]
-            found = re.search(r"(?<!\d)(\d{6})(?!\d)", latest["text"])
-            if found:
-                return found.group(1)
-        await asyncio.sleep(0.2)
-    raise AssertionError("no SMS code in the outbox")
 
 
 def quick_reply(answer: dict[str, Any], label_part: str) -> dict[str, Any] | None:
