@@ -26,6 +26,7 @@ from bot import profiles
 from bot.processes import ROOT, free_port, wait_healthy
 from bot.rasa_auth import rasa_auth_headers
 from scripts.model_cache import CACHE
+from tests.launcher_run import LauncherRun
 
 # the first test may wait for a training of the current model (minutes on a busy machine)
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(2400)]
@@ -34,34 +35,10 @@ START_TIMEOUT_S = 900  # loading the model takes minutes on a busy 2-core machin
 
 
 @dataclass
-class Launched:
-    popen: subprocess.Popen[bytes]
-    console: Path
-    var_dir: Path
-    log_dir: Path
+class Launched(LauncherRun):
     home: Path
     backend: str
     rasa: str
-
-    def text(self) -> str:
-        return self.console.read_text(encoding="utf-8", errors="replace")
-
-    def wait_for(self, pattern: str, timeout_s: float, after: int = 0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if re.search(pattern, self.text()[after:]):
-                return
-            if self.popen.poll() is not None:
-                break
-            time.sleep(1)
-        raise AssertionError(f"no {pattern!r} on the console:\n{self.text()[-6000:]}")
-
-    def pid(self, name: str) -> int:
-        out = subprocess.run(
-            [sys.executable, "-m", "supervisor.supervisorctl", "-c",
-             str(self.var_dir / "supervisord.conf"), "pid", name],
-            capture_output=True, text=True, timeout=30, check=False, cwd=ROOT)
-        return int(out.stdout.strip())
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:

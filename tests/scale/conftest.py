@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -29,6 +28,7 @@ from bot.launcher import TOPOLOGY_FILE
 from bot.local_stores import TRACKER_DB, store_passwords
 from bot.processes import ROOT, free_port, wait_healthy
 from tests.conftest import SHARED_CLIENT_LIMITS
+from tests.launcher_run import LauncherRun
 from tests.system_secrets import TEST_SECRETS
 
 # --- Redis -------------------------------------------------------------------------------------
@@ -129,47 +129,18 @@ TOPOLOGY_START_TIMEOUT_S = 1200  # two models loading at once on a busy 2-core m
 
 
 @dataclass
-class BalancedTopology:
+class BalancedTopology(LauncherRun):
     """``./minwon start --topology scale --profile test`` on free ports: PostgreSQL, Redis, the
     backend, two action servers and two Rasa processes under supervisord, HAProxy in front."""
 
-    popen: subprocess.Popen[bytes]
-    console: Path
-    var_dir: Path
-    log_dir: Path
     balancer_url: str  # the public channel port (HAProxy)
     backend_url: str
     processes: dict[str, str]  # supervisord program -> its own health URL
     tracker_dsn: str
     rasa_env: dict[str, str]  # the Rasa processes' secrets (to read the encrypted tracker)
 
-    def text(self) -> str:
-        return self.console.read_text(encoding="utf-8", errors="replace")
-
     def base_url(self, name: str) -> str:
         return self.processes[name].removesuffix("/health").rstrip("/")
-
-    def supervisorctl(self, *args: str) -> str:
-        out = subprocess.run(
-            [str(ROOT / ".venvs" / "rasa" / "bin" / "python"), "-m", "supervisor.supervisorctl",
-             "-c", str(self.var_dir / "supervisord.conf"), *args],
-            capture_output=True, text=True, timeout=30, check=False, cwd=ROOT)
-        return out.stdout.strip()
-
-    def pid(self, name: str) -> int:
-        """The pid of ``name`` (rasa-1 …; supervisord groups them: rasa:rasa-1)."""
-        group = name.rsplit("-", 1)[0] if name[-1].isdigit() else ""
-        return int(self.supervisorctl("pid", f"{group}:{name}" if group else name))
-
-    def wait_for(self, pattern: str, timeout_s: float, after: int = 0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if re.search(pattern, self.text()[after:]):
-                return
-            if self.popen.poll() is not None:
-                break
-            time.sleep(0.5)
-        raise AssertionError(f"no {pattern!r} on the console:\n{self.text()[-6000:]}")
 
 
 def launch_topology(base: Path, model: Path, *extra_args: str,
