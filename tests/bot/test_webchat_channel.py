@@ -6,7 +6,6 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,16 +17,8 @@ import bot.webchat.channel as webchat_channel
 from bot.turn_guard import TurnGuard, shared_texts
 from bot.webchat.channel import PendingMessages, WebchatInput
 from bot.webchat.session import COOKIE_NAME, WebchatSessions
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 KIOSK = '/inform{"method":"kiosk"}'
 
 

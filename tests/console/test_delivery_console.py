@@ -16,7 +16,6 @@ import secrets
 import subprocess
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,19 +23,11 @@ import pytest
 
 from bot.processes import BACKEND_PY, ROOT
 from bot.webchat.session import COOKIE_NAME
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import System
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SHOTS = ROOT / "docs" / "screenshots"
 # A load resident eligible for delivery (registered disability) whom no other test uses.
 RESIDENT = {"name": "이은주", "birth_date": "1969-09-27", "phone": "01090055876"}

@@ -15,19 +15,16 @@ import secrets
 import subprocess
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.processes import BACKEND_PY, ROOT
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import System
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 SHOTS = ROOT / "docs" / "screenshots"
 TICKET_ID = re.compile(r"접수번호(?:는)?\s*\(?\s*([0-9a-f]{12})")
 ASK_FOR_PERSON = "기계 말고 사람 좀 바꿔 주세요 상담원 연결해 주세요"
