@@ -71,3 +71,19 @@ async def serve_aiohttp(
 def load_payload(kind: str, name: str) -> Any:
     """A recorded request body from ``tests/payloads/<kind>/<name>``."""
     return json.loads((PAYLOADS / kind / name).read_text(encoding="utf-8"))
+
+
+def kakao_text_body(
+    user_id: str, utterance: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Kakao's recorded text SkillPayload for ``user_id`` saying ``utterance``.
+
+    With ``extra`` (a quick reply's clientExtra) it is the request of a pressed quick reply.
+    """
+    body: dict[str, Any] = load_payload("kakao", "skill_text.json")
+    body["userRequest"]["user"]["id"] = user_id
+    body["userRequest"]["utterance"] = utterance
+    body["action"]["clientExtra"] = extra or {}
+    if extra:
+        body["flow"]["trigger"]["type"] = "QUICKREPLY_BUTTON_MESSAGE"
+    return body

@@ -9,7 +9,6 @@ test follows the dialogue rather than fixing its order.
 from __future__ import annotations
 
 import asyncio
-import copy
 import random
 import re
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from kakao_schema import skill_response_problems
 from bot.rasa_auth import rasa_auth_headers
 from tests.system_secrets import SERVICE_TOKEN
 
-from servers import load_payload
+from servers import kakao_text_body
 
 pytestmark = pytest.mark.e2e
 
@@ -87,13 +86,7 @@ class KakaoResident:
     transcript: list[str] = field(default_factory=list)
 
     def body(self, utterance: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = copy.deepcopy(load_payload("kakao", "skill_text.json"))
-        body["userRequest"]["user"]["id"] = self.user_id
-        body["userRequest"]["utterance"] = utterance
-        body["action"]["clientExtra"] = extra or {}
-        if extra:
-            body["flow"]["trigger"]["type"] = "QUICKREPLY_BUTTON_MESSAGE"
-        return body
+        return kakao_text_body(self.user_id, utterance, extra)
 
     async def post(self, body: dict[str, Any]) -> dict[str, Any]:
         r = await self.client.post(

@@ -11,7 +11,7 @@ import random
 import httpx
 import pytest
 from channel_system import KAKAO_SECRET, Channels
-from servers import load_payload
+from servers import kakao_text_body
 from test_channels_e2e import Resident, TelegramResident, order_through_telegram
 
 pytestmark = pytest.mark.e2e
@@ -54,11 +54,9 @@ async def test_a_telegram_residents_orders_are_not_reachable_from_other_channels
         answers.append(texts(r.json()))
 
         # Kakao with the chat id as its user key
-        body = load_payload("kakao", "skill_text.json")
-        body["userRequest"]["user"]["id"] = str(chat_id)
-        body["userRequest"]["utterance"] = ASK_ORDERS
         r = await client.post(
-            url + "/webhooks/kakao/webhook", json=body, headers={"X-Skill-Token": KAKAO_SECRET}
+            url + "/webhooks/kakao/webhook", json=kakao_text_body(str(chat_id), ASK_ORDERS),
+            headers={"X-Skill-Token": KAKAO_SECRET},
         )
         assert r.status_code == 200, r.text
         answers.append(str(r.json()))

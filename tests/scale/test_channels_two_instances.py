@@ -18,7 +18,6 @@ issue's acceptance figure; CI runs a few).
 from __future__ import annotations
 
 import asyncio
-import copy
 import dataclasses
 import json
 import os
@@ -62,6 +61,7 @@ from channel_system import (  # noqa: E402
 )
 from fake_bot_api import FakeBotApi, fake_bot_api_in_thread  # noqa: E402
 from kakao_schema import skill_response_problems  # noqa: E402
+from servers import kakao_text_body  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
@@ -191,13 +191,7 @@ class KakaoUser:
         return f"kakao:{self.user_id}"
 
     def body(self, utterance: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = copy.deepcopy(payload("kakao", "skill_text.json"))
-        body["userRequest"]["user"]["id"] = self.user_id
-        body["userRequest"]["utterance"] = utterance
-        body["action"]["clientExtra"] = extra or {}
-        if extra:
-            body["flow"]["trigger"]["type"] = "QUICKREPLY_BUTTON_MESSAGE"
-        return body
+        return kakao_text_body(self.user_id, utterance, extra)
 
     async def post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         r = await self.client.post(url + "/webhooks/kakao/webhook", json=body,
