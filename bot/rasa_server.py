@@ -18,7 +18,9 @@ servers are off: nothing is sent and no ``~/.config/rasa/global.yml`` is written
 Action-server responses are validated with a schema compiled once instead of Rasa's per-call
 ``jsonschema.validate`` (``bot/fast_action_validation.py``; ``MINWON_ACTION_VALIDATION=off``
 skips the check for the trusted local action server), and events are read back without Rasa's
-search of every event class per event (``bot/fast_events.py``).
+search of every event class per event (``bot/fast_events.py``). Calls to the action server reuse
+pooled keep-alive connections instead of a new session and connection per call
+(``bot/pooled_http.py``; ``MINWON_HTTP_POOL=off`` restores Rasa's way).
 """
 
 from __future__ import annotations
@@ -112,9 +114,10 @@ def _telemetry_off() -> None:
 def main() -> None:
     args = rasa_argv(sys.argv[1:], os.environ)
     _telemetry_off()
-    from bot import fast_action_validation, fast_events
+    from bot import fast_action_validation, fast_events, pooled_http
 
     fast_events.install()
+    pooled_http.install(os.environ)
     try:
         fast_action_validation.install(os.environ)
     except fast_action_validation.ActionValidationConfigError as e:

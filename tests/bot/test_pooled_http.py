@@ -1,0 +1,137 @@
+"""bot/pooled_http.py: Rasa's calls to the action server reuse one keep-alive connection, and a
+connection the server closed or a restarted server never fails a resident's turn (issue 11)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from rasa.utils.endpoints import EndpointConfig
+from sanic.config import DEFAULT_CONFIG
+
+from bot import balancer, pooled_http
+
+
+class ActionServerStub:
+    """A real HTTP server on a real socket that notes the client port of every request."""
+
+    def __init__(self, keepalive_s: float = 75.0) -> None:
+        self.keepalive_s = keepalive_s
+        self.client_ports: list[int] = []
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        self.client_ports.append(request.transport.get_extra_info("peername")[1])
+        body = await request.json()
+        return web.json_response({"events": [], "responses": [{"text": body["next_action"]}]})
+
+    async def start(self, port: int = 0) -> None:
+        app = web.Application()
+        app.router.add_post("/webhook", self.webhook)
+        self.runner = web.AppRunner(app, keepalive_timeout=self.keepalive_s)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", port)
+        await site.start()
+        self.port = self.runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        assert self.runner is not None
+        await self.runner.cleanup()
+
+
+@pytest.fixture
+def pool() -> Iterator[None]:
+    assert pooled_http.install({})
+    yield
+    pooled_http.install({pooled_http.POOL_ENV: "off"})
+
+
+@pytest_asyncio.fixture
+async def server() -> AsyncIterator[ActionServerStub]:
+    stub = ActionServerStub()
+    await stub.start()
+    yield stub
+    await stub.stop()
+    await pooled_http.close_pooled()
+
+
+async def _call(endpoint: EndpointConfig, action: str) -> str:
+    answer = await endpoint.request(json={"next_action": action}, method="post")
+    return str(answer["responses"][0]["text"])
+
+
+@pytest.mark.asyncio
+async def test_a_turns_action_calls_share_one_connection(
+        pool: None, server: ActionServerStub) -> None:
+    endpoint = EndpointConfig(f"http://127.0.0.1:{server.port}/webhook")
+    actions = [f"action_{i}" for i in range(6)]
+    assert [await _call(endpoint, a) for a in actions] == actions
+    assert len(set(server.client_ports)) == 1
+
+
+@pytest.mark.asyncio
+async def test_off_restores_a_connection_per_call(server: ActionServerStub) -> None:
+    assert not pooled_http.install({pooled_http.POOL_ENV: "off"})
+    endpoint = EndpointConfig(f"http://127.0.0.1:{server.port}/webhook")
+    for i in range(4):
+        await _call(endpoint, f"action_{i}")
+    assert len(set(server.client_ports)) == 4
+
+
+@pytest.mark.asyncio
+async def test_a_connection_the_server_closed_is_replaced(pool: None) -> None:
+    stub = ActionServerStub(keepalive_s=0.2)
+    await stub.start()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{stub.port}/webhook")
+    try:
+        assert await _call(endpoint, "first") == "first"
+        await asyncio.sleep(0.6)
+        assert await _call(endpoint, "after idle close") == "after idle close"
+        assert len(set(stub.client_ports)) == 2
+    finally:
+        await stub.stop()
+        await pooled_http.close_pooled()
+
+
+@pytest.mark.asyncio
+async def test_a_restarted_action_server_gets_the_next_call(pool: None) -> None:
+    stub = ActionServerStub()
+    await stub.start()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{stub.port}/webhook")
+    try:
+        assert await _call(endpoint, "before") == "before"
+        await stub.stop()
+        await stub.start(port=stub.port)
+        await asyncio.sleep(0.05)
+        assert await _call(endpoint, "after restart") == "after restart"
+    finally:
+        await stub.stop()
+        await pooled_http.close_pooled()
+
+
+def test_the_client_gives_up_an_idle_connection_before_server_and_balancer() -> None:
+    assert pooled_http.KEEPALIVE_S < DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"]
+    # HAProxy keeps a client's idle connection for "timeout http-keep-alive", which defaults to
+    # "timeout http-request" when not set
+    haproxy = balancer.haproxy_config(8000, [balancer.Upstream("rasa-1", 8001)], 8100,
+                                      [balancer.Upstream("actions-1", 8101)])
+    assert "timeout http-request 10s" in haproxy and "http-keep-alive" not in haproxy
+    assert pooled_http.KEEPALIVE_S < 10
+
+
+@pytest.mark.asyncio
+async def test_stopping_the_server_closes_the_pooled_sessions(
+        pool: None, server: ActionServerStub) -> None:
+    import rasa.core.run
+
+    endpoint = EndpointConfig(f"http://127.0.0.1:{server.port}/webhook")
+    await _call(endpoint, "one")
+    async with endpoint.session() as session:
+        pooled = session
+    app = type("App", (), {"ctx": type("Ctx", (), {})()})()
+    await rasa.core.run.close_resources(app, asyncio.get_running_loop())
+    assert pooled.closed
