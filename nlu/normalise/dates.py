@@ -99,12 +99,30 @@ _EVENT_AFTER = re.compile(
 )
 
 
+# A date in the last year with no birth word is the day of a visit or a request ("2025년 1월
+# 3일", "12월 24일에"), not the birth date of a resident who types to the district office.
+_RECENT_DAYS = 366
+
+
 def find_birth_dates(text: str, today: date) -> list[tuple[int, int, str]]:
     """(start, end, ISO date) of every date written with 년/월/일 or as Y.M.D / Y-M-D.
 
-    A date followed by an event ("...에 신청했는데") is when something happened, so it is left out.
+    A date followed by an event ("...에 신청했는데") is when something happened, so it is left out,
+    and so is a date of the last year that no birth word marks.
     """
-    return [d for d in _find_dates(text, today) if not _EVENT_AFTER.match(text[d[1] :])]
+    return [
+        d
+        for d in _find_dates(text, today)
+        if not _EVENT_AFTER.match(text[d[1] :]) and not _recent_without_birth_cue(text, d, today)
+    ]
+
+
+def _recent_without_birth_cue(text: str, found: tuple[int, int, str], today: date) -> bool:
+    start, end, iso = found
+    if (today - date.fromisoformat(iso)).days > _RECENT_DAYS:
+        return False
+    birth_word = _BIRTH_WORDS.search(text, max(0, start - 12), end)
+    return birth_word is None and not _SPLIT_BIRTH_AFTER.match(text, end)
 
 
 def _find_dates(text: str, today: date) -> list[tuple[int, int, str]]:

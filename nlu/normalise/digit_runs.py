@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from nlu.normalise.spoken_digits import DIGIT_BY_SYLLABLE, sino_number
 
 # "ㅡ" (the vowel key) is typed as a dash on Korean keyboards: "010ㅡ1234ㅡ5678".
-_JOINER = re.compile(r"(?:[ \t\u00a0\-\u2010-\u2015\uff0d.,·ㆍ~_/ㅡ]|에|의|다시)+")
+# "010)1234-5678", "(02)2260-1234": the area code's brackets, typed or half typed.
+_JOINER = re.compile(r"(?:[ \t\u00a0\-\u2010-\u2015\uff0d.,·ㆍ~_/ㅡ()]|에|의|다시)+")
+# "010이구요 1234에 5678이요": an elderly caller closes each group of a phone number like a
+# clause. Only inside a number that starts like a phone (0…), so "123이고 456" stays apart.
+_CLAUSE_PAUSE = re.compile(r"이?(?:구요|고요|구|고|요)[\s,.]+")
+_PHONE_HEAD_MAX = 7
 # Full-width digits come from some phone keyboards and input methods.
 _FULL_WIDTH_DIGITS = {chr(0xFF10 + n): str(n) for n in range(10)}
 _MAX_JOINER_CHARS = 6
@@ -166,10 +171,52 @@ def _joins_forward(text: str, end: int) -> bool:
     return nxt < len(text) and (is_digit_char(text[nxt]) or text[nxt] in _SINO_UNITS)
 
 
+# "인증번호 482,913": a code typed with a comma where a space or dot was meant. Right after a
+# code or number word and with no 원 after it, the commas do not make it an amount of money.
+_CODE_WORD_BEFORE = re.compile(r"(?:인증|코드|번호)\s*(?:번호)?\s*(?:는|은|가|:)?\s*$")
+_MONEY_AFTER = re.compile(r"\s*(?:원|만|천|억)")
+_CODE_WORD_WINDOW = 12
+
+
 def _blocked_spans(text: str, blocked: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     spans = list(blocked)
-    spans.extend((m.start(), m.end()) for m in _AMOUNT.finditer(text))
+    spans.extend((m.start(), m.end()) for m in _AMOUNT.finditer(text) if _is_amount(text, m))
     return spans
+
+
+def _is_amount(text: str, match: re.Match[str]) -> bool:
+    before = text[max(0, match.start() - _CODE_WORD_WINDOW) : match.start()]
+    return not _CODE_WORD_BEFORE.search(before) or bool(_MONEY_AFTER.match(text, match.end()))
+
+
+# Latin letters typed for digits inside a number: "01O-1234-5678" (O for 0), "4829l3" (l for 1).
+_LOOKALIKE_DIGITS = {"O": "0", "o": "0", "l": "1", "I": "1"}
+_NUMBER_JOINERS = frozenset(" -.")
+
+
+def with_lookalike_digits(text: str) -> str:
+    """`text` with a letter that stands for a digit inside a number replaced; same length.
+
+    The letter must sit between digits, or at a group's edge next to two digits, and never
+    touch another Latin letter ("OTP 123456" keeps its O).
+    """
+    chars = list(text)
+    for i, char in enumerate(text):
+        if char not in _LOOKALIKE_DIGITS:
+            continue
+        prev, nxt = text[i - 1 : i], text[i + 1 : i + 2]
+        if (prev.isascii() and prev.isalpha()) or (nxt.isascii() and nxt.isalpha()):
+            continue
+        prev_digit = prev.isascii() and prev.isdigit()
+        next_digit = nxt.isascii() and nxt.isdigit()
+        two_before = i >= 2 and text[i - 2].isascii() and text[i - 2].isdigit()
+        two_after = text[i + 2 : i + 3].isascii() and text[i + 2 : i + 3].isdigit()
+        edge = (prev_digit and two_before and (not nxt or nxt in _NUMBER_JOINERS)) or (
+            next_digit and two_after and (not prev or prev in _NUMBER_JOINERS)
+        )
+        if (prev_digit and next_digit) or edge:
+            chars[i] = _LOOKALIKE_DIGITS[char]
+    return "".join(chars)
 
 
 def find_digit_groups(text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[DigitGroup]:
@@ -281,12 +328,21 @@ def find_digit_runs(text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[
         if runs:
             previous = runs[-1][-1]
             gap = text[previous.end : group.start]
-            if _is_joiner_gap(gap, blocked, previous.end):
+            if _is_joiner_gap(gap, blocked, previous.end) or _is_phone_pause(runs[-1], gap):
                 runs[-1].append(group)
                 continue
         runs.append([group])
     runs = [_drop_word_like_head(text, run) for run in runs]
     return [DigitRun(tuple(run)) for run in runs if run]
+
+
+def _is_phone_pause(run: list[DigitGroup], gap: str) -> bool:
+    head = "".join(g.digits for g in run)
+    return (
+        head.startswith("0")
+        and len(head) <= _PHONE_HEAD_MAX
+        and _CLAUSE_PAUSE.fullmatch(gap) is not None
+    )
 
 
 def _is_joiner_gap(gap: str, blocked: Sequence[tuple[int, int]], gap_start: int) -> bool:

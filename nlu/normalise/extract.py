@@ -25,7 +25,12 @@ from datetime import date
 from nlu.normalise.business_numbers import parse_business_number
 from nlu.normalise.counts import count_after_document, find_copies, parse_copies
 from nlu.normalise.dates import digits_to_birth_date, find_birth_dates, parse_birth_date
-from nlu.normalise.digit_runs import DigitRun, find_digit_runs, run_digits
+from nlu.normalise.digit_runs import (
+    DigitRun,
+    find_digit_runs,
+    run_digits,
+    with_lookalike_digits,
+)
 from nlu.normalise.documents import find_documents, parse_document
 from nlu.normalise.dongs import find_dongs, parse_dong
 from nlu.normalise.methods import find_methods, parse_method
@@ -56,6 +61,14 @@ _PHONE_CUE = re.compile(r"전화|휴대폰|핸드폰|폰\s*번호|연락처|연�
 _BUSINESS_CUE = re.compile(r"사업자|사업장|등록\s*번호|회사|법인")
 _OTP_CUE = re.compile(r"인증|코드|문자|오티피|otp|OTP|보안|확인\s*번호|번호|숫자")
 _ORDER_CUE = re.compile(r"신청\s*번호|접수\s*번호|주문\s*번호|조회|신청한|접수|처리")
+# Numbers residents mention that are not contract entities, and the words that name ours.
+_FOREIGN_NUMBER_CUE = re.compile(
+    r"우편\s*번호|우편|계좌|통장|카드|차량|차\s*번호|운송장|송장|여권|사번|학번|군번|사건\s*번호"
+)
+_OWN_NUMBER_CUE = re.compile(
+    r"인증|코드|오티피|otp|OTP|확인\s*번호|신청|접수|주문|조회|전화|휴대폰|핸드폰|폰|연락"
+    r"|사업자|생년|생일|주민"
+)
 _OTP_DIGITS = 6
 _SHORTEST_PHONE = 9  # 02-123-4567
 _ORDER_DIGITS = 8
@@ -99,6 +112,7 @@ class EntitySpan:
 
 def extract_entities(text: str, today: date) -> list[EntitySpan]:
     """Every contract entity in `text`, in text order, with exact spans and contract values."""
+    original, text = text, with_lookalike_digits(text)  # same length: spans stay exact
     found: list[tuple[str, int, int, str]] = []
     documents = find_documents(text)
     found += [("document", m.start, m.end, m.document) for m in documents]
@@ -117,7 +131,7 @@ def extract_entities(text: str, today: date) -> list[EntitySpan]:
     for run in find_digit_runs(text, blocked):
         found += _numbers_in_run(text, run, today)
     found += [("person_name", s, e, v) for s, e, v in find_person_names(text)]
-    return _resolve(text, found)
+    return _resolve(original, found)
 
 
 def _resolve(text: str, found: list[tuple[str, int, int, str]]) -> list[EntitySpan]:
@@ -168,11 +182,26 @@ def keep_new_values(text: str, spans: list[EntitySpan]) -> list[EntitySpan]:
     return [s for s in ordered if (s.entity, s.start, s.end) in keys]
 
 
+def _is_someone_elses_number(text: str, start: int) -> bool:
+    """True when the nearest number word before `start` names a number outside the contract.
+
+    "우편번호 100-011" (a postcode), "계좌번호 110-123-456789" (an account): six or eight digits
+    there are no code or order number, whatever their length says.
+    """
+    foreign = _nearest(_FOREIGN_NUMBER_CUE, text, start, start)
+    if foreign is None:
+        return False
+    own = _nearest(_OWN_NUMBER_CUE, text, start, start)
+    return own is None or foreign < own
+
+
 def _numbers_in_run(text: str, run: DigitRun, today: date) -> list[tuple[str, int, int, str]]:
     """Split a run into the segments that read as entities, covering as many digits as can be.
 
     "010-1234-5678 123456" is one run of groups; the best split is a phone and a code.
     """
+    if _is_someone_elses_number(text, run.start):
+        return []
     count = len(run.groups)
     # best[i] = (digits covered, -segments, segments) for groups i..end
     best: list[tuple[int, int, list[tuple[str, int, int, str]]]] = [(0, 0, [])] * (count + 1)

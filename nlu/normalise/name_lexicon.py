@@ -34,5 +34,8 @@ NOT_NAME_PREFIXES: frozenset[str] = frozenset({
     "서비", "고생", "반갑", "하모",
     # The code said the way it is spelled out ("오티피 482913"), and how long it took ("오분").
     "오티", "오분",
+    # Places a resident names in a one-word answer: "서울이요", "강남이요", "인천인데요".
+    "서울", "강남", "강북", "인천", "용산", "서초", "송파", "마포", "성북", "도봉", "양천",
+    "구로", "금천", "관악", "동작", "은평", "중랑", "용인", "안양", "성남",
 })
 # fmt: on

@@ -16,6 +16,7 @@ import re
 
 from nlu.normalise.documents import find_documents
 from nlu.normalise.dongs import find_dongs
+from nlu.normalise.known_words import is_dictionary_word
 from nlu.normalise.name_lexicon import NOT_NAME_PREFIXES
 from nlu.normalise.spoken_digits import count_number, spoken_digits
 
@@ -188,7 +189,10 @@ COPULA_STARTS = (
 )
 # A bare name followed by one of these words is still a name answer ("김영희 입니다").
 _COPULA_WORDS = re.compile(
-    r"^(?:(?:입니다|이에요|예요|이예요|이고요|고요|인데요|이요|요|이라고|라고)(?![가-힣])|씨|님)"
+    r"^(?:(?:입니다|이에요|예요|이예요|이고요|고요|인데요|이요|요|이라고|라고"
+    # Spoken and dialect copulas transcribed apart: "김영희 이라예", "김영희 이여".
+    r"|이라예|라예|이여|이에여|이유|이어유|이우다|이랑께|이구요|이고예|입니더|이오)(?![가-힣])"
+    r"|씨|님)"
 )
 _NAME_CUE = re.compile(
     r"(?:이름|성함|성명|신청자|신청인|본인|(?:받는|받으실|받으시는)\s*(?:사람|분)"
@@ -224,6 +228,8 @@ _FILLERS = re.compile(
 _NON_NAME_SYLLABLES = frozenset(
     "요습까께했겠었았죠데돼되줘봐는을를의에냐뭐왜걸랑됩합해님씨게갈려됐워파케랬냈왔갔셨렸줬봤헤뇽났으"
 )
+# Units a number takes ("구십살", "이십통"); a name is never a number before one of them.
+_UNIT_SYLLABLES = frozenset("살세통장부건개번시분월일년명")
 # A given name may end in one of these only after an explicit cue (가을, 하을, 이을).
 _CUED_LAST_SYLLABLES = ("을",)
 _MIN_NAME, _USUAL_NAME, _MAX_NAME = 2, 3, 4
@@ -285,6 +291,11 @@ def is_plausible_name(name: str, *, cued: bool) -> bool:
         return False  # "노노노", "하하하"
     if spoken_digits(name) is not None or count_number(name) is not None:
         return False
+    if any(
+        name[k] in _UNIT_SYLLABLES and count_number(name[:k]) is not None
+        for k in range(_MIN_NAME, len(name))
+    ):
+        return False  # "구십살이에요", "오십통이요": a number and its unit, not 오 + 세훈
     return not find_documents(name) and not find_dongs(name)
 
 
@@ -334,10 +345,75 @@ def find_person_names(text: str) -> list[tuple[int, int, str]]:
         if name is not None and not any(s < start + len(name) and start < e for s, e, _ in found):
             found.append((start, start + len(name), name))
     if not found:
+        found += _glued_cue_names(words)
+    if not found:
         spelled = _spelled_only_name(text)
         if spelled is not None:
             found.append(spelled)
+    if not found:
+        found += _spaced_surname_names(text, words, first_index)
     return found
+
+
+# "제이름은김영희입니다", "이름김영희요": the cue typed without the space before the name.
+_GLUED_CUE = re.compile(r"^(?:제|내|저의)?(?:이름|성함|성명)(?:은|는|이|:)?")
+
+
+def _glued_cue_names(words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    for start, _, word in words:
+        cue = _GLUED_CUE.match(word)
+        if cue is None or len(word) - cue.end() < _MIN_NAME:
+            continue
+        name = split_name(word[cue.end() :], cued=True)
+        if name is not None:
+            name_start = start + cue.end()
+            return [(name_start, name_start + len(name), name)]
+    return []
+
+
+# Surname syllables that are also everyday words on their own ("이 서류", "나 몰라", "제 거",
+# "안 돼요", "오 좋아요"): never joined to the next word as a spaced name; 이 only after a cue.
+_STANDALONE_SYLLABLES = frozenset("나제안오어마우도공은")
+_SPACE_IN_NAME = re.compile(r" {1,2}")
+_GIVEN_SYLLABLES = 2
+
+
+def _spaced_surname_names(
+    text: str, words: list[tuple[int, int, str]], first_index: int
+) -> list[tuple[int, int, str]]:
+    """ "김 영희요", "이름은 남궁 민수요": a name typed or transcribed with a space after the surname.
+
+    The surname and the next word are read as one word in the same contexts as any name; the
+    given name must then be exactly two syllables, so "김 선생님" or "이 서류는" stay apart.
+    """
+    for index in range(len(words) - 1):
+        start, end, surname = words[index]
+        next_start, next_end, rest = words[index + 1]
+        if not (
+            (len(surname) == 1 and surname in SURNAMES and surname not in _STANDALONE_SYLLABLES)
+            or surname in COMPOUND_SURNAMES
+        ):
+            continue
+        if not _SPACE_IN_NAME.fullmatch(text, end, next_start):
+            continue
+        if start > 0 and text[start - 1].isalnum():
+            continue
+        if index > 0 and len(words[index - 1][2]) == 1:
+            continue  # "이 민 준이요": letters spelled one by one, read by the spelling rules
+        before = text[max(0, start - _CUE_WINDOW) : start]
+        if surname == "이" and not _NAME_CUE.search(before):
+            continue
+        joined = surname + rest
+        following = text[next_end:].lstrip()
+        name = _name_in_context(
+            text, start, next_end, joined, following, is_first=index == first_index
+        )
+        if name is None or len(name) != len(surname) + _GIVEN_SYLLABLES:
+            continue
+        if _is_honorific_verb(name, joined[len(name) :]):
+            continue
+        return [(start, next_start + _GIVEN_SYLLABLES, name)]
+    return []
 
 
 _HONORIFIC_VERB_ENDING = re.compile(r"(?:세요|셔|십|시[고면니]|세용)")
@@ -349,6 +425,8 @@ def _is_honorific_verb(name: str, rest_of_word: str) -> bool:
 
 
 # "이름은 김 영 희요": after a name cue, a name given only syllable by syllable.
+# "성함은 박 순 례 요": the ending said apart after the last letter.
+_SPACED_ENDING = re.compile(r"\s+(?:이요|요|입니다|이에요|예요|이고요|고요)\s*[.!?~]*\s*$")
 _SPELLED_ONLY = re.compile(
     r"(?<![가-힣])(?P<letters>[가-힣](?:[\s,.~\-]+[가-힣]){1,3})"
     r"(?:이요|요|입니다|이에요|예요|이고요|고요)?\s*[.!?~]*\s*$"
@@ -357,7 +435,24 @@ _SPELLED_ONLY = re.compile(
 
 def _spelled_only_name(text: str) -> tuple[int, int, str] | None:
     """(start, end, name) of a name spelled out after a name cue and never said whole."""
-    match = _SPELLED_ONLY.search(text)
+    # "성함은 박 순 례 요", "성함이 최 말 순 이요": the ending said apart is no letter, so the
+    # reading without it comes first.
+    spaced_ending = _SPACED_ENDING.search(text)
+    found = None
+    if spaced_ending is not None:
+        match = _SPELLED_ONLY.search(text[: spaced_ending.start()])
+        found = _spelled_reading(text, match, ending_apart=True)
+    if found is None:
+        found = _spelled_reading(text, _SPELLED_ONLY.search(text), ending_apart=False)
+    return found
+
+
+_HESITATIONS = frozenset("음어그아저네")
+
+
+def _spelled_reading(
+    text: str, match: re.Match[str] | None, *, ending_apart: bool
+) -> tuple[int, int, str] | None:
     if match is None:
         return None
     end = match.end("letters")
@@ -369,6 +464,8 @@ def _spelled_only_name(text: str) -> tuple[int, int, str] | None:
         start = letters[first].start()
         name = "".join(m.group() for m in letters[first:])
         cue = _NAME_CUE.search(_FILLERS_AFTER_CUE.sub("", text[:start]))
+        if ending_apart and name[0] in _HESITATIONS:
+            continue  # "이름이 어 이 거 요": a hesitation, then a word said letter by letter
         if cue and is_plausible_name(name, cued=True):
             usual = len(name) == _USUAL_NAME or name[:2] in COMPOUND_SURNAMES
             rank = 0 if usual else 1 if len(name) == _MIN_NAME else 2
@@ -405,7 +502,53 @@ def _spelled_out_name(text: str, words: list[tuple[int, int, str]], index: int) 
     return name if name is not None and spelled.endswith(name) else None
 
 
+_DIGIT_BEFORE = re.compile(r"[0-9]\s*$")
+
+
+def reads_as_common_word(word: str, name: str) -> bool:
+    """True when the "name" in `word` is a dictionary word, maybe before a copula.
+
+    "저는 유공자인데요", "제가 장남인데요", "최대한요" name a status or say how; "원본이요" and
+    "조카예요" are a two-syllable noun and a copula that a three-syllable reading would take for
+    a name ending in 이 or 예. Only for names without an explicit name cue ("이름은 …").
+    """
+    if is_dictionary_word(name):
+        return True
+    stem, rest = name[:_MIN_NAME], word[_MIN_NAME:]
+    if len(name) != _USUAL_NAME or not is_dictionary_word(stem):
+        return False
+    # "조금만요", "여러통이요", "구체적으로요": a word and a particle or counter glued to it.
+    return rest in ENDINGS or name[-1] in _PARTICLE_OR_COUNTER_SYLLABLES
+
+
+_PARTICLE_OR_COUNTER_SYLLABLES = frozenset("만적통쯤씩째살간")
+
+
 def _name_in_context(
+    text: str, start: int, end: int, word: str, following: str, *, is_first: bool
+) -> str | None:
+    name = _cued_or_guessed_name(text, start, end, word, following, is_first=is_first)
+    if name is None or name == "":
+        return None
+    if _DIGIT_BEFORE.search(text[:start]) and word.startswith(COPULA_STARTS):
+        return None  # "010-1234-5678 이구만": the number's own ending, typed apart
+    if not _NAME_CUE.search(text[max(0, start - _CUE_WINDOW) : start]) and not _is_called(
+        word, following
+    ):
+        if reads_as_common_word(word, name):
+            return None
+    return name
+
+
+def _is_called(word: str, following: str) -> bool:
+    """"김영희라고 합니다", "선우진이라는 이름이에요": the word is said to be a name."""
+    return bool(
+        (word.endswith(("라고", "이라고")) and _SAYS_CALLED.match(following))
+        or (word.endswith(("라는", "이라는")) and _NAMED_AS.match(following))
+    )
+
+
+def _cued_or_guessed_name(
     text: str, start: int, end: int, word: str, following: str, *, is_first: bool
 ) -> str | None:
     before = text[max(0, start - _CUE_WINDOW) : start]  # cues sit right before the name

@@ -14,7 +14,13 @@ from __future__ import annotations
 
 import re
 
-from nlu.normalise.person_names import COMPOUND_SURNAMES, COPULA_STARTS, ENDINGS, split_name
+from nlu.normalise.person_names import (
+    COMPOUND_SURNAMES,
+    COPULA_STARTS,
+    ENDINGS,
+    reads_as_common_word,
+    split_name,
+)
 from nlu.normalise.spoken_digits import count_number, spoken_digits
 
 # Whole words that are only endings, copulas or greetings, whatever DIET thinks of them.
@@ -175,6 +181,8 @@ def judge_statistical_name(text: str, start: int, end: int) -> str | None:
     name = _name_in_word(word)
     if name is None or name in STOP_WORDS or name in COMMON_NOUNS or word in COMMON_NOUNS:
         return None
+    if reads_as_common_word(word, name):
+        return None  # "고령자라서", "공무원인데": a dictionary word the tagger took for a name
     given = name[2:] if name[:2] in COMPOUND_SURNAMES else name[1:]
     if name[-1] in _NOT_LAST_SYLLABLES or any(c in _NOT_GIVEN_SYLLABLES for c in given):
         return None
