@@ -240,6 +240,7 @@ def find_digit_groups(text: str, blocked: Sequence[tuple[int, int]] = ()) -> lis
         ):
             j += 1
         scanned_end, j = j, _without_particle_tail(text, i, j)
+        i = _without_glued_word_end(text, i, j)
         if any(c in _SINO_UNITS for c in text[i:j]):
             sino = _sino_group_at(text, i, j)
             groups.extend([sino] if sino is not None else _plain_groups(text, i, j))
@@ -249,6 +250,22 @@ def find_digit_groups(text: str, blocked: Sequence[tuple[int, int]] = ()) -> lis
                 groups.append(group)
         i = scanned_end
     return groups
+
+
+def _without_glued_word_end(text: str, start: int, end: int) -> int:
+    """Start of the digits once a syllable that ends the word before them is cut off.
+
+    "생년월일900101", "생일900101": the "일" of the cue glued to the typed digits is no digit.
+    """
+    if (
+        end - start > 1
+        and start > 0
+        and _is_hangul(text[start - 1])
+        and text[start] in DIGIT_BY_SYLLABLE
+        and _is_arabic(text[start + 1])
+    ):
+        return start + 1
+    return start
 
 
 def _is_arabic(char: str) -> bool:

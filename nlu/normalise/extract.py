@@ -240,6 +240,10 @@ def _judge(
             return ("phone_number", start, end, "0" + digits)
         return ("business_number", start, end, digits)
     if len(digits) == _ORDER_DIGITS:
+        if _is_service_number(text, digits, start, end):
+            return None
+        if _nearer_cue(text, start, _PHONE_CUE, _ORDER_CUE):
+            return None  # "집 전화는 이이육공에 일이삼사": a landline without its area code
         born = digits_to_birth_date(digits, today)
         if born is not None and _nearer_birth_cue(text, start, end, _ORDER_CUE):
             return ("birth_date", start, end, born)
@@ -251,6 +255,17 @@ def _judge(
             return ("birth_date", start, end, born)
         return ("otp_code", start, end, digits)
     return None
+
+
+# "1588-1234로 전화하면 되나요": eight-digit service numbers (대표번호) start 15, 16 or 18.
+_SERVICE_PREFIXES = ("15", "16", "18")
+_CALL_AFTER = re.compile(r"^\s*(?:번|번호)?\s*(?:으로|로|에|에서)?\s*(?:전화|연락|문의|상담)")
+
+
+def _is_service_number(text: str, digits: str, start: int, end: int) -> bool:
+    if not digits.startswith(_SERVICE_PREFIXES):
+        return False
+    return bool(_CALL_AFTER.match(text[end:])) or _nearer_cue(text, start, _PHONE_CUE, _ORDER_CUE)
 
 
 def _nearest(pattern: re.Pattern[str], text: str, start: int, end: int) -> int | None:

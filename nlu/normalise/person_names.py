@@ -109,6 +109,11 @@ _ENDINGS: tuple[str, ...] = tuple(
             "이여라",
             "여라",
             "이라카이",
+            # Gyeongsang "김말순이라꼬요".
+            "이라꼬요",
+            "라꼬요",
+            "이라꼬",
+            "라꼬",
             "라카이",
             "이예",
             "예",
@@ -160,6 +165,15 @@ _ENDINGS: tuple[str, ...] = tuple(
             "이라구여",
             "라구여",
             "고",
+            # Typos and stretched endings: "김영희여요", "김영희입니닷", "박서연이에요오".
+            "여요",
+            "이여요",
+            "입니닷",
+            "이에요오",
+            "에요오",
+            "예요오",
+            "이요오",
+            "요오",
         },
         key=len,
         reverse=True,
@@ -196,6 +210,8 @@ _COPULA_WORDS = re.compile(
 )
 _NAME_CUE = re.compile(
     r"(?:이름|성함|성명|신청자|신청인|본인|(?:받는|받으실|받으시는)\s*(?:사람|분)"
+    # Typed on a phone keyboard: "셩함은", "이룸은".
+    r"|셩함|성햠|이룸|이릉"
     # The person a business or an account is in the name of: "대표자는 유상철이고요".
     r"|대표자|대표님|담당자|예금주|명의자)"
     r"\s*(?:은|는|이|가|:|이요|요)?\s*[?:.,!~]*\s*$"
@@ -221,7 +237,7 @@ _MADE_OUT_TO = re.compile(
 _NAMED_AS = re.compile(r"^\s*이름")
 _SAYS_CALLED = re.compile(r"^\s*(?:합니다|해요|하는데요|하고요|하구요|합니당|하옵니다)")
 _FILLERS = re.compile(
-    r"^(?:\s*(?:(?:네|예|아|음|어|응|그)+|저기요|여보세요|아이고|어머|맞아요|그러니까|그럼|그러면"
+    r"^(?:\s*(?:(?:네|예|아|음|어|응|그)+|넹|넵|넴|웅|엉|저기요|여보세요|아이고|어머|맞아요|그러니까|그럼|그러면"
     r"|좋아요|알겠어요|잠깐만요)[\s,.!~?]+)+"
 )
 # Syllables that end sentences or mark grammar; a name does not contain them.
@@ -238,8 +254,12 @@ _CUE_WINDOW = 40
 # number or a date ("...9일 정순자요"), a clause closed by "요" / "고" / "는데" / a comma, or the
 # correction word before a new name ("박서연 아니라 박서윤입니다").
 _AFTER_ANSWER = re.compile(
-    r"(?:생|일|\d|(?:^|\s)[공영일이삼사오육칠팔구]+|요|고|는데|아니라|대신|,)\s*$"
+    r"(?:생|일|\d|(?:^|\s)[공영일이삼사오육칠팔구]+|요|고|는데|아니라|대신|,"
+    # "101동 1203호 김영희요": an address line, then the name.
+    r"|\d\s*(?:동|호|층))\s*$"
 )
+# "…이일생 김영희 공일공 일이삼사 …": the next answer, a number, follows the bare name.
+_NUMBER_AFTER = re.compile(r"^(?:[0-9]|[공영일이삼사오육칠팔구]{3})")
 _ANSWER_ENDINGS = (
     # Dialects: Gyeongsang "라예", Jeju "이우다", Chungcheong "이유", Jeolla "이랑께".
     "이라예",
@@ -299,10 +319,15 @@ def is_plausible_name(name: str, *, cued: bool) -> bool:
     return not find_documents(name) and not find_dongs(name)
 
 
+# "김영희요요", "김영희요오오": a last syllable typed twice or stretched.
+_STRETCHED_END = re.compile(r"(요)(?:요|오|우)+$")
+
+
 def split_name(word: str, *, cued: bool) -> str | None:
     """The name at the start of `word` once its particle or copula is dropped, or None."""
     if word in ENDINGS:
         return None  # "임니다", "이우다": a copula on its own, whatever its first syllable
+    word = _STRETCHED_END.sub(r"\1", word)
     readings: list[str] = []
     for ending in (*_ENDINGS, ""):
         if ending and not word.endswith(ending):
@@ -356,7 +381,7 @@ def find_person_names(text: str) -> list[tuple[int, int, str]]:
 
 
 # "제이름은김영희입니다", "이름김영희요": the cue typed without the space before the name.
-_GLUED_CUE = re.compile(r"^(?:제|내|저의)?(?:이름|성함|성명)(?:은|는|이|:)?")
+_GLUED_CUE = re.compile(r"^(?:제|내|저의)?(?:이름|성함|성명|셩함|이룸)(?:은|는|이|:)?")
 
 
 def _glued_cue_names(words: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -364,11 +389,27 @@ def _glued_cue_names(words: list[tuple[int, int, str]]) -> list[tuple[int, int, 
         cue = _GLUED_CUE.match(word)
         if cue is None or len(word) - cue.end() < _MIN_NAME:
             continue
-        name = split_name(word[cue.end() :], cued=True)
+        rest = word[cue.end() :]
+        name = split_name(rest, cued=True) or _name_before_next_clause(rest)
         if name is not None:
             name_start = start + cue.end()
             return [(name_start, name_start + len(name), name)]
     return []
+
+
+# "제이름은김영희이고생일은…": with no spaces the name runs into the next clause.
+_CLAUSE_AFTER_NAME = (
+    "이고", "이구", "인데", "이요", "이에요", "입니다",
+    "이라고", "라고", "예요", "에요", "고", "요",
+)  # fmt: skip
+
+
+def _name_before_next_clause(rest: str) -> str | None:
+    for length in (_USUAL_NAME, _MIN_NAME, _MAX_NAME):
+        name, tail = rest[:length], rest[length:]
+        if tail.startswith(_CLAUSE_AFTER_NAME) and is_plausible_name(name, cued=True):
+            return name
+    return None
 
 
 # Surname syllables that are also everyday words on their own ("이 서류", "나 몰라", "제 거",
@@ -381,7 +422,7 @@ _GIVEN_SYLLABLES = 2
 def _spaced_surname_names(
     text: str, words: list[tuple[int, int, str]], first_index: int
 ) -> list[tuple[int, int, str]]:
-    """ "김 영희요", "이름은 남궁 민수요": a name typed or transcribed with a space after the surname.
+    """A name typed or transcribed with a space after the surname: "김 영희요", "남궁 민수".
 
     The surname and the next word are read as one word in the same contexts as any name; the
     given name must then be exactly two syllables, so "김 선생님" or "이 서류는" stay apart.
@@ -426,7 +467,10 @@ def _is_honorific_verb(name: str, rest_of_word: str) -> bool:
 
 # "이름은 김 영 희요": after a name cue, a name given only syllable by syllable.
 # "성함은 박 순 례 요": the ending said apart after the last letter.
-_SPACED_ENDING = re.compile(r"\s+(?:이요|요|입니다|이에요|예요|이고요|고요)\s*[.!?~]*\s*$")
+_SPACED_ENDING = re.compile(
+    r"\s+(?:이요|요|입니다|이에요|예요|이고요|고요|이여|여|이라예|라예|이에여|이유|이우다|이랑께)"
+    r"\s*[.!?~]*\s*$"
+)
 _SPELLED_ONLY = re.compile(
     r"(?<![가-힣])(?P<letters>[가-힣](?:[\s,.~\-]+[가-힣]){1,3})"
     r"(?:이요|요|입니다|이에요|예요|이고요|고요)?\s*[.!?~]*\s*$"
@@ -521,27 +565,26 @@ def reads_as_common_word(word: str, name: str) -> bool:
     return rest in ENDINGS or name[-1] in _PARTICLE_OR_COUNTER_SYLLABLES
 
 
-_PARTICLE_OR_COUNTER_SYLLABLES = frozenset("만적통쯤씩째살간")
+_PARTICLE_OR_COUNTER_SYLLABLES = frozenset("만적통쯤씩째살간가도와과랑")
 
 
 def _name_in_context(
     text: str, start: int, end: int, word: str, following: str, *, is_first: bool
 ) -> str | None:
+    """The name `word` gives in its context; a dictionary word counts only after a name cue."""
     name = _cued_or_guessed_name(text, start, end, word, following, is_first=is_first)
-    if name is None or name == "":
+    if name is None:
         return None
     if _DIGIT_BEFORE.search(text[:start]) and word.startswith(COPULA_STARTS):
         return None  # "010-1234-5678 이구만": the number's own ending, typed apart
-    if not _NAME_CUE.search(text[max(0, start - _CUE_WINDOW) : start]) and not _is_called(
+    named = _NAME_CUE.search(text[max(0, start - _CUE_WINDOW) : start]) or _is_called(
         word, following
-    ):
-        if reads_as_common_word(word, name):
-            return None
-    return name
+    )
+    return None if not named and reads_as_common_word(word, name) else name
 
 
 def _is_called(word: str, following: str) -> bool:
-    """"김영희라고 합니다", "선우진이라는 이름이에요": the word is said to be a name."""
+    """True when the word is said to be a name: "김영희라고 합니다", "선우진이라는 이름이에요"."""
     return bool(
         (word.endswith(("라고", "이라고")) and _SAYS_CALLED.match(following))
         or (word.endswith(("라는", "이라는")) and _NAMED_AS.match(following))
@@ -580,12 +623,15 @@ def _cued_or_guessed_name(
             return name
     if word.endswith(("씨", "님")) or following.startswith(("씨", "님")):
         return split_name(word, cued=False)
-    if _AFTER_ANSWER.search(before) and (word.endswith(_ANSWER_ENDINGS) or not following):
+    number_next = bool(_NUMBER_AFTER.match(following))
+    if _AFTER_ANSWER.search(before) and (
+        word.endswith(_ANSWER_ENDINGS) or not following or number_next
+    ):
         # "오십년 삼월 이일생 김영희요", "공일공 ... 오육칠팔 김영희": after another answer.
         if re.search(r"[0-9]\s*$", before) and word.startswith(COPULA_STARTS):
             return None  # "500302 이우다게": the number's own ending, typed apart
         name = split_name(word, cued=False)
-        return name if name != word or not following else None
+        return name if name != word or not following or number_next else None
     return None
 
 
