@@ -7,7 +7,8 @@ fallback for a type the rules did not find, but only when the span normalises to
 in its sentence: a DIET name must pass `judge_statistical_name` (stricter than a cued rule-based
 name), a dong stem that is also a common word needs a place cue, a number before an age word is
 not a count. The old value of a correction ("김지훈 말고 김지운이요") is dropped whichever
-extractor found it.
+extractor found it, and digits the rules judged and left out (an old number in a correction, a
+postcode) are not taken from the tagger either.
 """
 
 from __future__ import annotations
@@ -35,7 +36,14 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.normalise.counts import is_age
 from nlu.normalise.dongs import judge_dong_span
-from nlu.normalise.extract import EntitySpan, extract_entities, keep_new_values, normalise
+from nlu.normalise.extract import (
+    NUMBER_ENTITIES,
+    EntitySpan,
+    extract_entities,
+    judged_number_spans,
+    keep_new_values,
+    normalise,
+)
 from nlu.normalise.statistical_names import judge_statistical_name
 from nlu.pii import mask_rrn
 
@@ -124,6 +132,10 @@ def merge_entities(
     ]
     result = list(rule_based)
     rule_types = {e[ENTITY_ATTRIBUTE_TYPE] for e in rule_based}
+    judged_numbers = [
+        {ENTITY_ATTRIBUTE_START: s, ENTITY_ATTRIBUTE_END: e}
+        for s, e in judged_number_spans(text, today)
+    ]
     passthrough: list[dict[str, Any]] = []
     for entity in found:
         kind = entity.get(ENTITY_ATTRIBUTE_TYPE)
@@ -133,6 +145,10 @@ def merge_entities(
         if kind in rule_types and kind not in STATISTICAL_FIRST:
             continue
         if any(_overlaps(entity, r) for r in result):
+            continue
+        if kind in NUMBER_ENTITIES and any(_overlaps(entity, n) for n in judged_numbers):
+            # "생년월일 900101 아니라 900110이요": the rules dropped the old number; a tagger's
+            # code over the same digits must not bring it back.
             continue
         value = _judge(text, kind, entity, today)
         if value is None:

@@ -83,6 +83,14 @@ _ADDITION_AFTER = re.compile(r"\s*(?:도|까지|랑|이랑|하고|와|과|두\s*
 # "창구에서 떼는 거랑 발급기에서 떼는 거": two values compared or listed, not a correction.
 _LISTED_BETWEEN = re.compile(r"거랑|거하고|것과|거나|또는|아니면|이나\s|랑\s|하고\s")
 
+# Numbers read and judged but never returned: an RRN (masked by the PII guard) and a number of
+# another kind (a postcode, an account).
+_NOT_OURS = frozenset({"rrn", "other_number"})
+# Entities the rules read from digits; a tagger's span over digits the rules judged is not used.
+NUMBER_ENTITIES = frozenset(
+    {"order_id", "phone_number", "birth_date", "otp_code", "business_number"}
+)
+
 # Higher wins an overlap: a named thing over a number over a name guess.
 _PRIORITY = {
     "document": 5,
@@ -94,6 +102,7 @@ _PRIORITY = {
     "otp_code": 4,
     "business_number": 4,
     "rrn": 4,
+    "other_number": 4,
     "copies": 3,
     "person_name": 1,
 }
@@ -112,7 +121,20 @@ class EntitySpan:
 
 def extract_entities(text: str, today: date) -> list[EntitySpan]:
     """Every contract entity in `text`, in text order, with exact spans and contract values."""
-    original, text = text, with_lookalike_digits(text)  # same length: spans stay exact
+    return _resolve(text, _candidates(text, today))
+
+
+def judged_number_spans(text: str, today: date) -> list[tuple[int, int]]:
+    """Spans of every number the rules read, kept or not: a dropped correction ("900101 아니라
+    900110"), a postcode, an RRN. A tagger must not bring back what the rules judged."""
+    return [(s, e) for kind, s, e, _ in _candidates(text, today) if kind in _JUDGED_NUMBERS]
+
+
+_JUDGED_NUMBERS = NUMBER_ENTITIES | _NOT_OURS
+
+
+def _candidates(text: str, today: date) -> list[tuple[str, int, int, str]]:
+    text = with_lookalike_digits(text)  # same length: spans stay exact
     found: list[tuple[str, int, int, str]] = []
     documents = find_documents(text)
     found += [("document", m.start, m.end, m.document) for m in documents]
@@ -131,7 +153,7 @@ def extract_entities(text: str, today: date) -> list[EntitySpan]:
     for run in find_digit_runs(text, blocked):
         found += _numbers_in_run(text, run, today)
     found += [("person_name", s, e, v) for s, e, v in find_person_names(text)]
-    return _resolve(original, found)
+    return found
 
 
 def _resolve(text: str, found: list[tuple[str, int, int, str]]) -> list[EntitySpan]:
@@ -146,7 +168,7 @@ def _resolve(text: str, found: list[tuple[str, int, int, str]]) -> list[EntitySp
     return [
         EntitySpan(entity, start, end, text[start:end], value)
         for entity, start, end, value in ordered
-        if entity != "rrn"
+        if entity not in _NOT_OURS
     ]
 
 
@@ -201,7 +223,7 @@ def _numbers_in_run(text: str, run: DigitRun, today: date) -> list[tuple[str, in
     "010-1234-5678 123456" is one run of groups; the best split is a phone and a code.
     """
     if _is_someone_elses_number(text, run.start):
-        return []
+        return [("other_number", run.start, run.end, "")]
     count = len(run.groups)
     # best[i] = (digits covered, -segments, segments) for groups i..end
     best: list[tuple[int, int, list[tuple[str, int, int, str]]]] = [(0, 0, [])] * (count + 1)

@@ -648,6 +648,41 @@ def test_a_tagger_name_that_is_no_dictionary_word_is_kept(text: str, raw: str) -
 
 
 @pytest.mark.parametrize(
+    ("text", "raw", "kind", "expected"),
+    [
+        ("생년월일 900101 아니라 900110이요", "900101", "otp_code", {"birth_date": {"1990-01-10"}}),
+        ("우편번호 100-011 맞나요", "100-011", "otp_code", {}),
+        (
+            "신청번호 20481937 말고 20481973이요",
+            "20481937",
+            "birth_date",
+            {"order_id": {"20481973"}},
+        ),
+    ],
+)
+def test_a_tagger_number_over_digits_the_rules_left_out_is_dropped(
+    text: str, raw: str, kind: str, expected: dict[str, set[str]]
+) -> None:
+    start = text.index(raw)
+    diet = {
+        "entity": kind,
+        "start": start,
+        "end": start + len(raw),
+        "value": raw,
+        "extractor": "DIETClassifier",
+    }
+    assert _identity_values(text, [diet]) == expected
+
+
+def test_a_tagger_number_the_rules_found_no_entity_in_is_still_used() -> None:
+    # Stars are no separator to the rules, so they see three short groups and no phone.
+    text = "연락처 010*1234*5678"
+    start = text.index("010")
+    diet = {"entity": "phone_number", "start": start, "end": len(text), "value": text[start:]}
+    assert _identity_values(text, [diet]) == {"phone_number": {"01012345678"}}
+
+
+@pytest.mark.parametrize(
     ("word", "known"),
     [
         ("유공자", True),
