@@ -168,7 +168,9 @@ def _joins_forward(text: str, end: int) -> bool:
     if not match or match.end() - end > _MAX_JOINER_CHARS:
         return False
     nxt = match.end()
-    return nxt < len(text) and (is_digit_char(text[nxt]) or text[nxt] in _SINO_UNITS)
+    return nxt < len(text) and (
+        is_digit_char(text[nxt]) or text[nxt] in _SINO_UNITS or bool(_NATIVE_RUN.match(text, nxt))
+    )
 
 
 # "인증번호 482,913": a code typed with a comma where a space or dot was meant. Right after a
@@ -219,6 +221,34 @@ def with_lookalike_digits(text: str) -> str:
     return "".join(chars)
 
 
+# Some callers read a number with the native counting words: "하나둘셋 넷다섯여섯",
+# "공일공 하나둘셋넷 …". Four such words in a row are digits, not a count ("하나만", "둘 다").
+_NATIVE_DIGITS = {
+    "하나": "1", "둘": "2", "셋": "3", "넷": "4", "다섯": "5", "여섯": "6",
+    "일곱": "7", "여덟": "8", "여덜": "8", "아홉": "9", "공": "0", "영": "0",
+}  # fmt: skip
+_NATIVE_WORD = "|".join(sorted(_NATIVE_DIGITS, key=len, reverse=True))
+_NATIVE_RUN = re.compile(
+    rf"(?<![가-힣])(?:{_NATIVE_WORD})(?:[ ]?(?:{_NATIVE_WORD})){{3,}}"
+    r"(?=$|[^가-힣]|에\s|다시|이요|요|이에요|예요|입니다|이고|고|인데|이여|이라예|라예|이유|이랑께)"
+)
+_NATIVE_TOKEN = re.compile(_NATIVE_WORD)
+_MIN_NATIVE_WORDS = 4
+
+
+def _native_groups(text: str, is_blocked: list[bool]) -> list[DigitGroup]:
+    groups: list[DigitGroup] = []
+    for match in _NATIVE_RUN.finditer(text):
+        if any(is_blocked[match.start() : match.end()]):
+            continue
+        tokens = _NATIVE_TOKEN.findall(match.group())
+        if sum(token not in ("공", "영") for token in tokens) < _MIN_NATIVE_WORDS:
+            continue  # "공일공" and the like are spoken digits, read by the syllable scanner
+        digits = "".join(_NATIVE_DIGITS[token] for token in tokens)
+        groups.append(DigitGroup(match.start(), match.end(), digits, is_spoken=True))
+    return groups
+
+
 def find_digit_groups(text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[DigitGroup]:
     """Every digit group in `text` outside the `blocked` spans, in order."""
     spans = _blocked_spans(text, blocked)
@@ -226,7 +256,10 @@ def find_digit_groups(text: str, blocked: Sequence[tuple[int, int]] = ()) -> lis
     for b_start, b_end in spans:
         for i in range(max(b_start, 0), min(b_end, len(text))):
             is_blocked[i] = True
-    groups: list[DigitGroup] = []
+    native = _native_groups(text, is_blocked)
+    for group in native:
+        is_blocked[group.start : group.end] = [True] * (group.end - group.start)
+    groups: list[DigitGroup] = list(native)
     i = 0
     while i < len(text):
         if is_blocked[i] or not (is_digit_char(text[i]) or text[i] in _SINO_UNITS):
@@ -249,7 +282,7 @@ def find_digit_groups(text: str, blocked: Sequence[tuple[int, int]] = ()) -> lis
             if group is not None:
                 groups.append(group)
         i = scanned_end
-    return groups
+    return sorted(groups, key=lambda g: g.start)
 
 
 def _without_glued_word_end(text: str, start: int, end: int) -> int:

@@ -434,6 +434,27 @@ def test_a_value_in_a_residents_words_is_read_and_nothing_else(
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("인증번호 하나둘셋 넷다섯여섯", {"otp_code": "123456"}),
+        ("인증번호 하나 둘 셋 넷 다섯 여섯이요", {"otp_code": "123456"}),
+        ("공일공 하나둘셋넷 다섯여섯일곱여덟", {"phone_number": "01012345678"}),
+        ("전화번호 공일공에 하나둘셋넷에 다섯여섯일곱여덟이요", {"phone_number": "01012345678"}),
+        ("신청번호 둘공넷여덟 하나아홉셋일곱", {"order_id": "20481937"}),
+        ("하나만 주세요", {}),
+        ("둘 다 주세요", {}),
+        ("셋이서 갈게요", {}),
+        ("하나 둘 셋 넷 다섯 세어 볼게요", {}),
+        ("등본 하나 초본 둘이요", {}),
+    ],
+)
+def test_digits_read_with_native_counting_words_are_digits_only_four_in_a_row(
+    text: str, expected: dict[str, str]
+) -> None:
+    assert _identity_values(text) == {kind: {value} for kind, value in expected.items()}
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "인증번호 3분 지났어요",
