@@ -142,13 +142,29 @@ def _find_dates(text: str, today: date) -> list[tuple[int, int, str]]:
         birth_word = _BIRTH_WORDS.search(text, max(0, parsed[0] - 12), parsed[1])
         if birth_word or _SPLIT_BIRTH_AFTER.match(text, parsed[1]):
             found.append(parsed)
-    for match in _NUMERIC_DATE.finditer(text):
+    for match in [*_NUMERIC_DATE.finditer(text), *_spaced_birth_dates(text)]:
         if any(s < match.end() and match.start() < e for s, e, _ in found):
             continue
         iso = birth_date_iso(int(match["y"]), int(match["m"]), int(match["d"]), today)
         if iso is not None:
             found.append((match.start(), match.end(), iso))
     return sorted(found)
+
+
+# "생년월일 1950 3 2", "생년월일 50 3 2": year, month and day set apart by spaces only. Read as a
+# date right after a birth word; elsewhere such numbers are anything.
+_SPACED_DATE = re.compile(
+    r"(?<![\d\-.])(?P<y>\d{4}|\d{2}) +(?P<m>\d{1,2}) +(?P<d>\d{1,2})(?![\d\-.])"
+)
+_BIRTH_WORD_BEFORE = re.compile(r"(?:생년\s*월일|생일|생년)\s*(?:은|는|이|:)?\s*$")
+
+
+def _spaced_birth_dates(text: str) -> list[re.Match[str]]:
+    return [
+        match
+        for match in _SPACED_DATE.finditer(text)
+        if _BIRTH_WORD_BEFORE.search(text, 0, match.start())
+    ]
 
 
 def _parse_korean_match(

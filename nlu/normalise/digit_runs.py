@@ -51,7 +51,8 @@ _COPULA_AFTER_I = re.compile(
 )
 # "...칠일걸요", "...칠일 거예요": the copula "일" (it will be), not the digit 1.
 _COPULA_I_L = re.compile(r"\s?(?:걸|거|꺼|껄|지도|지 몰|수도|\s수)")
-_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+")
+# "1,500원"; not the commas between answers in "김영희,500302,010-1234-5678".
+_AMOUNT = re.compile(r"(?<!\d)\d{1,3}(?:,\d{3})+(?!\d)")
 _SHORT_GROUP_MAX = 3
 # Elderly callers read four-digit groups as numbers: "공일공 천이백삼십사 오천육백칠십팔".
 _SINO_UNITS = frozenset("십백천")

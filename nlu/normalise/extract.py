@@ -56,7 +56,10 @@ ENTITIES: tuple[str, ...] = (
 
 _CUE_WINDOW = 24
 _BIRTH_CUE_BEFORE = re.compile(r"생년\s*월일|생년|생일|태어|출생|앞\s*자리|주민\s*번호\s*앞|나이")
-_BIRTH_CUE_AFTER = re.compile(r"^\s*(?:년\s*)?생(?![각활])")
+# "500302생", "19500302 생일이에요"; not the next clause's topic in "482913 생일은 900101".
+_BIRTH_CUE_AFTER = re.compile(
+    r"^\s*(?:년\s*)?생(?![각활])(?!일\s*(?:은|는|:))(?!년\s*월일\s*(?:은|는|:))"
+)
 _PHONE_CUE = re.compile(r"전화|휴대폰|핸드폰|폰\s*번호|연락처|연락|문자\s*받")
 _BUSINESS_CUE = re.compile(r"사업자|사업장|등록\s*번호|회사|법인")
 _OTP_CUE = re.compile(r"인증|코드|문자|오티피|otp|OTP|보안|확인\s*번호|번호|숫자")
@@ -275,6 +278,8 @@ def _judge(
         cue = _cue_side(text, start, end)
         if born is not None and (cue == "birth" or cue is None):
             return ("birth_date", start, end, born)
+        if cue == "birth":
+            return None  # "생년월일 1950 3 2": a birth date read wrong is still no code
         return ("otp_code", start, end, digits)
     return None
 

@@ -598,7 +598,7 @@ def _cued_or_guessed_name(
     called = (word.endswith(("라고", "이라고")) and _SAYS_CALLED.match(following)) or (
         word.endswith(("라는", "이라는")) and _NAMED_AS.match(following)
     )
-    bare_answer = not following or _COPULA_WORDS.match(following) or following[0] in ",.!~"
+    bare_answer = not following or _COPULA_WORDS.match(following) or following[0] in ",.!~/;"
     if _NAME_CUE.search(before):
         return split_name(word, cued=True)
     if _SELF_CUE.search(before):

@@ -436,6 +436,67 @@ def test_a_value_in_a_residents_words_is_read_and_nothing_else(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("오십 년 삼 월 이 일생", {"birth_date": "1950-03-02"}),
+        ("생년월일 1950 3 2", {"birth_date": "1950-03-02"}),
+        ("생년월일 1950 03 02 이요", {"birth_date": "1950-03-02"}),
+        ("생년월일 50 3 2", {"birth_date": "1950-03-02"}),
+        ("천구백오십 년 삼월 이일", {"birth_date": "1950-03-02"}),
+        ("오공년 삼월 이일생", {"birth_date": "1950-03-02"}),
+        ("생일이 오공 공삼 공이", {"birth_date": "1950-03-02"}),
+        ("생년월일 50-03-02", {"birth_date": "1950-03-02"}),
+        ("50년3월2일", {"birth_date": "1950-03-02"}),
+        ("생년월일 1950년 3월 2일 생이고요", {"birth_date": "1950-03-02"}),
+        ("1950년 3월 2일생 김영희", {"birth_date": "1950-03-02", "person_name": "김영희"}),
+        ("사업자번호 일이삼에 사오에 육칠팔구공", {"business_number": "1234567890"}),
+        ("사업자 등록 번호 123 45 678 90", {"business_number": "1234567890"}),
+        ("사업자번호 1 2 3 4 5 6 7 8 9 0", {"business_number": "1234567890"}),
+        ("사업자번호는 123-45-67890 이고예", {"business_number": "1234567890"}),
+        ("사업자번호 123-45-67890 입니더", {"business_number": "1234567890"}),
+        ("법인 사업자번호 2208162517요", {"business_number": "2208162517"}),
+        ("인증번호는 이거요 482913", {"otp_code": "482913"}),
+        ("인증번호 4 8 2 9 1 3 입니다", {"otp_code": "482913"}),
+        ("인증번호 사팔이 구일삼 맞지예", {"otp_code": "482913"}),
+        ("번호 왔어요 482913", {"otp_code": "482913"}),
+        ("482 913", {"otp_code": "482913"}),
+        ("4829 13이요", {"otp_code": "482913"}),
+        ("사팔이구일삼", {"otp_code": "482913"}),
+        ("구공삼칠일오요", {"otp_code": "903715"}),
+        ("문자 인증번호 [482913]를 입력해 주세요", {"otp_code": "482913"}),
+        (
+            "김영희 공일공 일이삼사 오육칠팔",
+            {"person_name": "김영희", "phone_number": "01012345678"},
+        ),
+        (
+            "010-1234-5678 김영희 500302",
+            {"person_name": "김영희", "phone_number": "01012345678", "birth_date": "1950-03-02"},
+        ),
+        (
+            "김영희/500302/01012345678",
+            {"person_name": "김영희", "phone_number": "01012345678", "birth_date": "1950-03-02"},
+        ),
+        (
+            "이름 김영희 생년월일 500302 연락처 01012345678",
+            {"person_name": "김영희", "phone_number": "01012345678", "birth_date": "1950-03-02"},
+        ),
+        (
+            "김영희 50년3월2일 010 1234 5678",
+            {"person_name": "김영희", "phone_number": "01012345678", "birth_date": "1950-03-02"},
+        ),
+        (
+            "등본 두 통이요 이름은 김영희 생일은 오십년 삼월 이일",
+            {"person_name": "김영희", "birth_date": "1950-03-02"},
+        ),
+    ],
+)
+def test_spaced_dates_spoken_business_numbers_and_several_answers_at_once(
+    text: str, expected: dict[str, str]
+) -> None:
+    assert _identity_values(text) == {kind: {value} for kind, value in expected.items()}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("인증번호 하나둘셋 넷다섯여섯", {"otp_code": "123456"}),
         ("인증번호 하나 둘 셋 넷 다섯 여섯이요", {"otp_code": "123456"}),
         ("공일공 하나둘셋넷 다섯여섯일곱여덟", {"phone_number": "01012345678"}),
