@@ -44,6 +44,19 @@ def sentence_row(message: Message, width: int | None = None) -> scipy.sparse.csr
     return row
 
 
+def scaled(rows: scipy.sparse.csr_matrix, row_norm: str) -> scipy.sparse.csr_matrix:
+    """The binary rows as the regression reads them: as they are, or each of unit length.
+
+    With ``l2`` a long message's many present features weigh no more in total than a short
+    one's, so a long message is not read as confidently as its length alone would make it.
+    """
+    if row_norm == "l2":
+        from sklearn.preprocessing import normalize
+
+        return normalize(rows, norm="l2")
+    return rows
+
+
 def blend(
     diet: dict[str, float], linear: dict[str, float], diet_weight: float
 ) -> list[tuple[str, float]]:
@@ -64,12 +77,17 @@ class LinearIntentVote(IntentClassifier, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": 2.0, "diet_weight": 0.5, "max_iter": 1000, "ranking_length": 10}
+        return {"C": 2.0, "diet_weight": 0.5, "max_iter": 1000, "ranking_length": 10,
+                "class_weight": "balanced", "row_norm": "none"}
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
         if not 0.0 <= float(config.get("diet_weight", 0.5)) <= 1.0:
             raise ValueError("LinearIntentVote needs 0 <= diet_weight <= 1")
+        if config.get("class_weight", "balanced") not in ("balanced", None):
+            raise ValueError("LinearIntentVote's class_weight is balanced or null")
+        if config.get("row_norm", "none") not in ("none", "l2"):
+            raise ValueError("LinearIntentVote's row_norm is none or l2")
 
     def __init__(
         self,
@@ -91,6 +109,7 @@ class LinearIntentVote(IntentClassifier, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> LinearIntentVote:
+        cls.validate_config(config)
         return cls(config, model_storage, resource)
 
     @classmethod
@@ -120,8 +139,8 @@ class LinearIntentVote(IntentClassifier, GraphComponent):
         y = [e.get(INTENT) for e in examples]
         model = LogisticRegression(
             C=float(self._config["C"]), max_iter=int(self._config["max_iter"]),
-            class_weight="balanced",
-        ).fit(x, y)
+            class_weight=self._config["class_weight"],
+        ).fit(scaled(x, str(self._config["row_norm"])), y)
         self._weights = {
             "coef": model.coef_.astype(np.float32),
             "intercept": model.intercept_.astype(np.float32),
@@ -137,6 +156,7 @@ class LinearIntentVote(IntentClassifier, GraphComponent):
         row = sentence_row(message, coef.shape[1])
         if row.shape[1] != coef.shape[1]:
             return {}
+        row = scaled(row, str(self._config["row_norm"]))
         scores = np.asarray(row @ coef.T).ravel() + intercept
         if scores.size == 1:  # two intents: one logit, for the second class (as sklearn does)
             scores = np.array([0.0, scores[0]])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -21,7 +22,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.components.linear_intent_vote import LinearIntentVote, blend
+from nlu.components.linear_intent_vote import LinearIntentVote, blend, scaled
 
 # Columns stand for featurizer columns: 0-1 say "status", 2-3 say "cancel", 4 is background.
 WIDTH = 5
@@ -104,3 +105,28 @@ def test_untrained_it_leaves_diets_intent_alone(tmp_path: Path) -> None:
     message = _diet_said(_message("x", [0]), {"cancel_request": 0.7, "check_status": 0.3})
     loaded.process([message])
     assert message.get(INTENT)[INTENT_NAME_KEY] == "cancel_request"
+
+
+def test_long_rows_are_scaled_to_unit_length_when_asked() -> None:
+    rows = scipy.sparse.csr_matrix(np.array([[1, 1, 1, 1, 0], [1, 0, 0, 0, 0]], np.float32))
+    unit = scaled(rows, "l2").toarray()
+    assert np.allclose(np.linalg.norm(unit, axis=1), 1.0)
+    assert np.allclose(unit[0, :4], 0.5)
+    assert scaled(rows, "none") is rows
+
+
+def test_unweighted_classes_and_unit_rows_still_outvote_a_weak_diet(tmp_path: Path) -> None:
+    vote = _vote(tmp_path, C=50.0, class_weight=None, row_norm="l2")  # type: ignore[arg-type]
+    vote.train(_training())
+    message = _diet_said(_message("그거 어떻게 됐어요", [0, 1]),
+                         {"cancel_request": 0.55, "check_status": 0.45})
+    vote.process([message])
+    assert message.get(INTENT)[INTENT_NAME_KEY] == "check_status"
+    ranking = message.get(INTENT_RANKING_KEY)
+    assert abs(sum(r[PREDICTED_CONFIDENCE_KEY] for r in ranking) - 1.0) < 1e-6
+
+
+def test_a_misspelt_setting_stops_the_training_instead_of_being_ignored(tmp_path: Path) -> None:
+    for wrong in ({"class_weight": "balance"}, {"row_norm": "l1"}, {"diet_weight": 1.5}):
+        with pytest.raises(ValueError):
+            _vote(tmp_path, **wrong)  # type: ignore[arg-type]
