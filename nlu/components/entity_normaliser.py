@@ -44,6 +44,7 @@ from nlu.normalise.extract import (
     keep_new_values,
     normalise,
 )
+from nlu.normalise.known_words import warm_up as load_dictionary
 from nlu.normalise.statistical_names import judge_statistical_name
 from nlu.pii import mask_rrn
 
@@ -174,6 +175,7 @@ class KoreanEntityNormaliser(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> KoreanEntityNormaliser:
+        load_dictionary()  # names are checked against it; loading takes seconds, once
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

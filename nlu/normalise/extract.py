@@ -274,7 +274,7 @@ def _judge(
             return ("birth_date", start, end, born)
         return ("order_id", start, end, digits)
     if len(digits) == _OTP_DIGITS:
-        born = digits_to_birth_date(digits, today)
+        born = _of_an_elder(text, digits_to_birth_date(digits, today), today)
         cue = _cue_side(text, start, end)
         if born is not None and (cue == "birth" or cue is None):
             return ("birth_date", start, end, born)
@@ -282,6 +282,24 @@ def _judge(
             return None  # "생년월일 1950 3 2": a birth date read wrong is still no code
         return ("otp_code", start, end, digits)
     return None
+
+
+# "할머니 생년월일이 261203이에요": the contract reads YY as 20YY when that day has passed, but a
+# grandmother, an elder or an age in the nineties was born in 19YY.
+_ELDER_WORDS = re.compile(
+    r"할머니|할머님|할아버지|할아버님|어르신|노인|연세|아흔|여든|일흔|구십\s*(?:세|살)|팔십\s*(?:세|살)"
+)
+_CHILDHOOD_YEARS = 20
+
+
+def _of_an_elder(text: str, born: str | None, today: date) -> str | None:
+    """`born` moved back a century when the message speaks of an elder and it is a recent year."""
+    if born is None or not _ELDER_WORDS.search(text):
+        return born
+    year = int(born[:4])
+    if year >= 2000 and today.year - year < _CHILDHOOD_YEARS:
+        return f"{year - 100}{born[4:]}"
+    return born
 
 
 # "1588-1234로 전화하면 되나요": eight-digit service numbers (대표번호) start 15, 16 or 18.

@@ -361,6 +361,8 @@ def find_person_names(text: str) -> list[tuple[int, int, str]]:
     for index, (start, end, word) in enumerate(words):
         if start > 0 and text[start - 1].isalnum():
             continue  # "2천원이에요": the word is glued to a number, not a name
+        if explains_surname(text, start):
+            continue  # "황보준입니다 성이 황보예요": the surname explained, not another name
         following = text[end:].lstrip()
         name = _spelled_out_name(text, words, index) or _name_in_context(
             text, start, end, word, following, is_first=index == first_index
@@ -455,6 +457,15 @@ def _spaced_surname_names(
             continue
         return [(start, next_start + _GIVEN_SYLLABLES, name)]
     return []
+
+
+# "성이 황보예요", "성은 남궁이고요": a word after these explains the surname alone.
+_SURNAME_TOLD = re.compile(r"(?:^|\s)성(?:이|은|씨는|씨가)?\s*$")
+
+
+def explains_surname(text: str, start: int) -> bool:
+    """True when the word at `start` follows "성이" / "성은": it is the surname on its own."""
+    return bool(_SURNAME_TOLD.search(text, 0, start))
 
 
 _HONORIFIC_VERB_ENDING = re.compile(r"(?:세요|셔|십|시[고면니]|세용)")

@@ -18,6 +18,7 @@ from nlu.normalise.person_names import (
     COMPOUND_SURNAMES,
     COPULA_STARTS,
     ENDINGS,
+    explains_surname,
     reads_as_common_word,
     split_name,
 )
@@ -183,6 +184,8 @@ def judge_statistical_name(text: str, start: int, end: int) -> str | None:
         return None
     if reads_as_common_word(word, name):
         return None  # "고령자라서", "공무원인데": a dictionary word the tagger took for a name
+    if explains_surname(text, start):
+        return None  # "성이 황보예요": the surname alone, after the name was given
     given = name[2:] if name[:2] in COMPOUND_SURNAMES else name[1:]
     if name[-1] in _NOT_LAST_SYLLABLES or any(c in _NOT_GIVEN_SYLLABLES for c in given):
         return None
