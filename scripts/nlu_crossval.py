@@ -320,6 +320,10 @@ class Tally:
             return sum(self.correct.values()) / max(1, sum(self.total.values()))
         return self.correct[intent] / max(1, self.total[intent])
 
+    def macro(self) -> float:
+        """Mean of the per-intent accuracies: every intent counts alike, however many examples."""
+        return float(np.mean([self.accuracy(i) for i in self.total])) if self.total else 0.0
+
     def misses(self) -> int:
         return sum(self.total.values()) - sum(self.correct.values())
 
@@ -386,7 +390,8 @@ def report(label: str, per_seed: dict[int, tuple[Tally, Tally]], detail: bool) -
     dev = " ".join(f"{per_seed[s][1].accuracy():.4f}" for s in seeds)
     mean_cv = np.mean([per_seed[s][0].accuracy() for s in seeds])
     mean_dev = np.mean([per_seed[s][1].accuracy() for s in seeds])
-    print(f"{label:48s} cv {mean_cv:.4f} [{cv}]  dev {mean_dev:.4f} [{dev}]")
+    macro = np.mean([per_seed[s][0].macro() for s in seeds])
+    print(f"{label:48s} cv {mean_cv:.4f} [{cv}] macro {macro:.4f}  dev {mean_dev:.4f} [{dev}]")
     if not detail:
         return
     total_cv, total_dev = Tally.empty(), Tally.empty()

@@ -101,6 +101,7 @@ def test_a_fold_is_scored_on_its_unseen_examples_with_diet_and_the_regression_av
     tallies = score([fold], examples, dev, [diet_only, voted])
     cv, dev_tally = tallies[diet_only]
     assert cv.misses() == 2  # a 0.5/0.5 tie falls back; the second is DIET's wrong guess
+    assert cv.macro() == 0.0
     cv, dev_tally = tallies[voted]
-    assert cv.misses() == 0 and cv.accuracy() == 1.0
+    assert cv.misses() == 0 and cv.accuracy() == 1.0 and cv.macro() == 1.0
     assert dev_tally.accuracy("check_status") == 1.0
