@@ -105,3 +105,6 @@ def test_a_fold_is_scored_on_its_unseen_examples_with_diet_and_the_regression_av
     cv, dev_tally = tallies[voted]
     assert cv.misses() == 0 and cv.accuracy() == 1.0 and cv.macro() == 1.0
     assert dev_tally.accuracy("check_status") == 1.0
+    # weighted by the development set's mix (check_status only), the regression's cv is perfect
+    assert cv.weighted(dev_tally.total) == 1.0
+    assert tallies[diet_only][0].weighted(Counter({"check_status": 3, "cancel_request": 1})) == 0.0
