@@ -13,26 +13,19 @@ words (유공자, 고령자, 차상위 …) are refused.
 from __future__ import annotations
 
 import threading
-import warnings
 from functools import lru_cache
 from typing import Any
 
 _PROPER_NOUN = "NNP"
 _lock = threading.Lock()
-_kiwi: Any = None
 
 
 def _analyser() -> Any:
-    global _kiwi
-    if _kiwi is None:
-        from kiwipiepy import Kiwi
+    # The tokenizer's instance: a second Kiwi would cost every Rasa process another ~300 MB,
+    # and single-word answers are the same with or without its typo and multi-word dictionaries.
+    from nlu.tokenize.analysers import shared_kiwi
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            # Only single words are looked up: without the typo and multi-word dictionaries the
-            # analyser needs ~300 MB instead of ~500 MB, with the same answers on ~20,000 words.
-            _kiwi = Kiwi(num_workers=0, load_typo_dict=False, load_multi_dict=False)
-    return _kiwi
+    return shared_kiwi()
 
 
 def warm_up() -> None:

@@ -10,6 +10,7 @@ entity tagging assume ordered, non-overlapping tokens.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable
@@ -89,7 +90,10 @@ class _Analyser:
         return merge_overlaps(text, spans)
 
 
-def _kiwi() -> Callable[[str], list[tuple[int, int, str]]]:
+@functools.lru_cache(maxsize=1)
+def shared_kiwi() -> Any:
+    """The process's one Kiwi: the tokenizer's analyser and the entity rules' dictionary
+    (``nlu/normalise/known_words.py``). Each instance holds ~500 MB of dictionary."""
     import warnings
 
     from kiwipiepy import Kiwi
@@ -98,7 +102,11 @@ def _kiwi() -> Callable[[str], list[tuple[int, int, str]]]:
         # One thread on purpose (Rasa parses one message at a time per process); kiwipiepy warns
         # that 0 meant "all cores" before 0.21.
         warnings.simplefilter("ignore", DeprecationWarning)
-        kiwi = Kiwi(num_workers=0)
+        return Kiwi(num_workers=0)
+
+
+def _kiwi() -> Callable[[str], list[tuple[int, int, str]]]:
+    kiwi = shared_kiwi()
 
     def run(text: str) -> list[tuple[int, int, str]]:
         return [(t.start, t.start + t.len, t.form) for t in kiwi.tokenize(text)]
