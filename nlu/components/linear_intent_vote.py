@@ -31,6 +31,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.components.intent_ranking_stash import stashed_rankings
+
 WEIGHTS_FILE = "linear_intent_vote.npz"
 
 
@@ -65,6 +67,17 @@ def blend(
     mixed = {n: diet_weight * diet.get(n, 0.0) + (1 - diet_weight) * linear.get(n, 0.0)
              for n in names}
     return sorted(mixed.items(), key=lambda item: -item[1])
+
+
+def mean_ranking(rankings: list[list[dict[str, Any]]]) -> dict[str, float]:
+    """Each intent's mean confidence over the rankings (an intent a ranking lacks counts 0)."""
+    rankings = [r for r in rankings if r]
+    total: dict[str, float] = {}
+    for ranking in rankings:
+        for r in ranking:
+            name = r[INTENT_NAME_KEY]
+            total[name] = total.get(name, 0.0) + float(r[PREDICTED_CONFIDENCE_KEY])
+    return {name: value / len(rankings) for name, value in total.items()}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -175,8 +188,7 @@ class LinearIntentVote(IntentClassifier, GraphComponent):
             linear = self._linear(message)
             if not linear:
                 continue
-            diet = {r[INTENT_NAME_KEY]: float(r[PREDICTED_CONFIDENCE_KEY])
-                    for r in message.get(INTENT_RANKING_KEY) or []}
+            diet = mean_ranking([*stashed_rankings(message), message.get(INTENT_RANKING_KEY) or []])
             ranking = [{INTENT_NAME_KEY: n, PREDICTED_CONFIDENCE_KEY: p}
                        for n, p in blend(diet, linear, weight)]
             if length > 0:

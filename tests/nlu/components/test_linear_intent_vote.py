@@ -22,7 +22,8 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.components.linear_intent_vote import LinearIntentVote, blend, scaled
+from nlu.components.intent_ranking_stash import IntentRankingStash
+from nlu.components.linear_intent_vote import LinearIntentVote, blend, mean_ranking, scaled
 
 # Columns stand for featurizer columns: 0-1 say "status", 2-3 say "cancel", 4 is background.
 WIDTH = 5
@@ -130,3 +131,24 @@ def test_a_misspelt_setting_stops_the_training_instead_of_being_ignored(tmp_path
     for wrong in ({"class_weight": "balance"}, {"row_norm": "l1"}, {"diet_weight": 1.5}):
         with pytest.raises(ValueError):
             _vote(tmp_path, **wrong)  # type: ignore[arg-type]
+
+
+def test_two_diets_disagreeing_are_averaged_before_the_vote(tmp_path: Path) -> None:
+    vote = _vote(tmp_path, C=10.0, diet_weight=1.0)  # DIETs only: the average alone decides
+    vote.train(_training())
+    message = _diet_said(_message("그거요", [4]), {"cancel_request": 0.9, "check_status": 0.1})
+    IntentRankingStash().process([message])
+    _diet_said(message, {"cancel_request": 0.2, "check_status": 0.8})  # the second DIET
+    vote.process([message])
+    ranking = {r[INTENT_NAME_KEY]: r[PREDICTED_CONFIDENCE_KEY]
+               for r in message.get(INTENT_RANKING_KEY)}
+    assert ranking == pytest.approx({"cancel_request": 0.55, "check_status": 0.45})
+    assert message.get(INTENT)[INTENT_NAME_KEY] == "cancel_request"
+
+
+def test_mean_ranking_counts_an_intent_a_ranking_lacks_as_zero() -> None:
+    def r(**p: float) -> list[dict[str, object]]:
+        return [{INTENT_NAME_KEY: n, PREDICTED_CONFIDENCE_KEY: v} for n, v in p.items()]
+
+    assert mean_ranking([r(a=0.6, b=0.4), r(a=0.2, c=0.8), []]) == pytest.approx(
+        {"a": 0.4, "b": 0.2, "c": 0.4})
