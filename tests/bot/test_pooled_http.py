@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -144,4 +145,22 @@ async def test_stopping_the_server_closes_the_pooled_sessions(
         pooled = session
     app = type("App", (), {"ctx": type("Ctx", (), {})()})()
     await rasa.core.run.close_resources(app, asyncio.get_running_loop())
+    assert pooled.closed
+
+
+@pytest.mark.asyncio
+async def test_a_session_of_the_turn_loop_is_closed_when_the_server_stops(
+        pool: None, server: ActionServerStub) -> None:
+    from bot.turn_runner import TurnThread
+
+    turns = TurnThread()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{server.port}/webhook")
+
+    async def turn() -> Any:
+        await _call(endpoint, "on the turn loop")
+        async with endpoint.session() as session:
+            return session
+
+    pooled = await turns.run(turn())
+    await pooled_http.close_pooled()
     assert pooled.closed
