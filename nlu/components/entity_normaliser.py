@@ -39,10 +39,9 @@ from nlu.normalise.dongs import judge_dong_span
 from nlu.normalise.extract import (
     NUMBER_ENTITIES,
     EntitySpan,
-    extract_entities,
-    judged_number_spans,
     keep_new_values,
     normalise,
+    read_entities,
 )
 from nlu.normalise.known_words import warm_up as load_dictionary
 from nlu.normalise.statistical_names import judge_statistical_name
@@ -121,6 +120,7 @@ def merge_entities(
     text: str, found: list[dict[str, Any]], today: date, extractor: str
 ) -> list[dict[str, Any]]:
     """Combines rule-based entities with those earlier components found; returns the new list."""
+    reading = read_entities(text, today)
     rule_based = [
         {
             ENTITY_ATTRIBUTE_TYPE: span.entity,
@@ -129,13 +129,13 @@ def merge_entities(
             ENTITY_ATTRIBUTE_VALUE: span.value,
             EXTRACTOR: extractor,
         }
-        for span in extract_entities(text, today)
+        for span in reading.entities
     ]
     result = list(rule_based)
     rule_types = {e[ENTITY_ATTRIBUTE_TYPE] for e in rule_based}
     judged_numbers = [
         {ENTITY_ATTRIBUTE_START: s, ENTITY_ATTRIBUTE_END: e}
-        for s, e in judged_number_spans(text, today)
+        for s, e in reading.judged_numbers
     ]
     passthrough: list[dict[str, Any]] = []
     for entity in found:

@@ -124,13 +124,24 @@ class EntitySpan:
 
 def extract_entities(text: str, today: date) -> list[EntitySpan]:
     """Every contract entity in `text`, in text order, with exact spans and contract values."""
-    return _resolve(text, _candidates(text, today))
+    return read_entities(text, today).entities
 
 
-def judged_number_spans(text: str, today: date) -> list[tuple[int, int]]:
-    """Spans of every number the rules read, kept or not: a dropped correction ("900101 아니라
-    900110"), a postcode, an RRN. A tagger must not bring back what the rules judged."""
-    return [(s, e) for kind, s, e, _ in _candidates(text, today) if kind in _JUDGED_NUMBERS]
+@dataclass(frozen=True)
+class Reading:
+    """One reading of a message by the rules."""
+
+    entities: list[EntitySpan]  # what `extract_entities` returns
+    # Spans of every number the rules read, kept or not: a dropped correction ("900101 아니라
+    # 900110"), a postcode, an RRN. A tagger must not bring back what the rules judged.
+    judged_numbers: list[tuple[int, int]]
+
+
+def read_entities(text: str, today: date) -> Reading:
+    """The contract entities and the numbers judged, from one pass of the rules over `text`."""
+    found = _candidates(text, today)
+    judged = [(s, e) for kind, s, e, _ in found if kind in _JUDGED_NUMBERS]
+    return Reading(_resolve(text, found), judged)
 
 
 _JUDGED_NUMBERS = NUMBER_ENTITIES | _NOT_OURS

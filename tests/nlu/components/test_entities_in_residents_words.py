@@ -30,6 +30,13 @@ def _identity_values(text: str, found: list[dict[str, Any]] | None = None) -> di
     return values
 
 
+def _tagged(text: str, raw: str, kind: str) -> dict[str, Any]:
+    """What DIET reports when it tags `raw` in `text` as `kind`."""
+    start = text.index(raw)
+    return {"entity": kind, "start": start, "end": start + len(raw), "value": raw,
+            "extractor": "DIETClassifier"}
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -717,14 +724,7 @@ def test_words_that_only_look_like_a_name_make_no_entity(text: str) -> None:
 def test_a_tagger_name_that_is_a_dictionary_word_or_a_lone_surname_is_dropped(
     text: str, raw: str
 ) -> None:
-    start = text.index(raw)
-    diet = {
-        "entity": "person_name",
-        "start": start,
-        "end": start + len(raw),
-        "value": raw,
-        "extractor": "DIETClassifier",
-    }
+    diet = _tagged(text, raw, "person_name")
     names = _identity_values(text, [diet]).get("person_name", set())
     assert not any(name in raw for name in names)  # the rules' own names may stay
 
@@ -738,14 +738,7 @@ def test_a_tagger_name_that_is_a_dictionary_word_or_a_lone_surname_is_dropped(
     ],
 )
 def test_a_tagger_name_that_is_no_dictionary_word_is_kept(text: str, raw: str) -> None:
-    start = text.index(raw)
-    diet = {
-        "entity": "person_name",
-        "start": start,
-        "end": start + len(raw),
-        "value": raw,
-        "extractor": "DIETClassifier",
-    }
+    diet = _tagged(text, raw, "person_name")
     assert "person_name" in _identity_values(text, [diet])
 
 
@@ -765,14 +758,7 @@ def test_a_tagger_name_that_is_no_dictionary_word_is_kept(text: str, raw: str) -
 def test_a_tagger_number_over_digits_the_rules_left_out_is_dropped(
     text: str, raw: str, kind: str, expected: dict[str, set[str]]
 ) -> None:
-    start = text.index(raw)
-    diet = {
-        "entity": kind,
-        "start": start,
-        "end": start + len(raw),
-        "value": raw,
-        "extractor": "DIETClassifier",
-    }
+    diet = _tagged(text, raw, kind)
     assert _identity_values(text, [diet]) == expected
 
 
