@@ -178,19 +178,19 @@ class LinearIntentVote(IntentClassifier, GraphComponent):
         return {str(c): float(p) for c, p in zip(self._weights["classes"], scores)}
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self._weights is None:
-            return messages
         weight = float(self._config["diet_weight"])
         length = int(self._config["ranking_length"])
         for message in messages:
             if not message.get(TEXT):
                 continue
-            linear = self._linear(message)
-            if not linear:
-                continue
             diet = mean_ranking([*stashed_rankings(message), message.get(INTENT_RANKING_KEY) or []])
-            ranking = [{INTENT_NAME_KEY: n, PREDICTED_CONFIDENCE_KEY: p}
-                       for n, p in blend(diet, linear, weight)]
+            # without a regression to ask (untrained, or features of another width) the DIETs'
+            # mean alone decides, rather than the last DIET's ranking
+            linear = self._linear(message) if self._weights is not None else {}
+            mixed = blend(diet, linear, weight) if linear else blend(diet, {}, 1.0)
+            if not mixed:
+                continue
+            ranking = [{INTENT_NAME_KEY: n, PREDICTED_CONFIDENCE_KEY: p} for n, p in mixed]
             if length > 0:
                 ranking = ranking[:length]
             message.set(INTENT, ranking[0], add_to_output=True)

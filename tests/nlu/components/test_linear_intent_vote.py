@@ -152,3 +152,14 @@ def test_mean_ranking_counts_an_intent_a_ranking_lacks_as_zero() -> None:
 
     assert mean_ranking([r(a=0.6, b=0.4), r(a=0.2, c=0.8), []]) == pytest.approx(
         {"a": 0.4, "b": 0.2, "c": 0.4})
+
+
+def test_untrained_two_diets_are_still_averaged(tmp_path: Path) -> None:
+    context = ExecutionContext(GraphSchema({}), node_name="vote")
+    loaded = LinearIntentVote.load(LinearIntentVote.get_default_config(),
+                                   LocalModelStorage(tmp_path), Resource("vote"), context)
+    message = _diet_said(_message("그거요", [4]), {"cancel_request": 0.9, "check_status": 0.1})
+    IntentRankingStash().process([message])
+    _diet_said(message, {"cancel_request": 0.2, "check_status": 0.8})
+    loaded.process([message])
+    assert message.get(INTENT)[INTENT_NAME_KEY] == "cancel_request"
