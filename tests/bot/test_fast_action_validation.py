@@ -71,6 +71,50 @@ def test_an_invalid_response_is_refused_with_rasas_own_error(case: str) -> None:
     assert ours.value.validator == rasa_error.value.validator
 
 
+def _every_kind_of_event() -> list[dict[str, Any]]:
+    """One serialised event of each kind Rasa has, as an action server may send them."""
+    from datetime import datetime
+
+    from rasa.shared.core import events as e
+
+    return [event.as_dict() for event in (
+        e.UserUttered("등본 한 통이요", {"name": "request_certificate", "confidence": 0.9},
+                      [{"entity": "document", "value": "resident_copy", "start": 0, "end": 2}]),
+        e.BotUttered("몇 통 필요하세요?", {"buttons": [{"title": "1통", "payload": "/x"}]}),
+        e.ActionExecuted("action_listen", policy="RulePolicy", confidence=1.0),
+        e.SlotSet("document", "resident_copy"), e.SlotSet("copies", 2.0), e.SlotSet("x", None),
+        e.ActiveLoop("certificate_form"), e.ActiveLoop(None), e.LoopInterrupted(True),
+        e.FollowupAction("action_listen"), e.Restarted(), e.AllSlotsReset(),
+        e.SessionStarted(), e.UserUtteranceReverted(), e.ActionReverted(),
+        e.ConversationPaused(), e.ConversationResumed(), e.StoryExported(),
+        e.ActionExecutionRejected("validate_certificate_form"),
+        e.ReminderScheduled("EXTERNAL_reminder", datetime(2026, 12, 5, 9, 0), name="r"),
+        e.ReminderCancelled(name="r"), e.AgentUttered("안내"),
+        e.EntitiesAdded([{"entity": "dong", "value": "명동"}]),
+        e.DefinePrevUserUtteredFeaturization(False),
+    )]
+
+
+def _spoilt(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The event with one field at a time of a type no schema branch allows."""
+    return [{**event, key: {"wrong": [1]}} for key in event if key not in ("value", "metadata")]
+
+
+def test_checking_each_event_against_its_own_type_decides_as_the_whole_schema() -> None:
+    eventwise = fav._EVENTWISE
+    assert eventwise is not None
+    events = _every_kind_of_event()
+    responses: list[Any] = [FORM_RESPONSE, {}, {"events": events, "responses": []},
+                            *INVALID_RESPONSES.values(), [], "events", {"events": None},
+                            {"events": [None]}, {"events": [{"event": 3}]}]
+    responses += [{"events": [event]} for event in events]
+    responses += [{"events": [spoilt]} for event in events for spoilt in _spoilt(event)]
+    decisions = [(eventwise.accepts(r), fav._VALIDATOR.is_valid(r)) for r in responses]
+    assert all(ours == whole for ours, whole in decisions)
+    assert sum(whole for _, whole in decisions) >= len(events) + 3  # the valid ones are there
+    assert sum(not whole for _, whole in decisions) >= 40  # and many refused
+
+
 def test_the_compiled_check_costs_a_fraction_of_rasas() -> None:
     def fastest(check: Any) -> float:
         times = []
