@@ -20,8 +20,9 @@ Action-server responses are validated with a schema compiled once instead of Ras
 skips the check for the trusted local action server), and events are read back without Rasa's
 search of every event class per event (``bot/fast_events.py``). Calls to the action server reuse
 pooled keep-alive connections instead of a new session and connection per call
-(``bot/pooled_http.py``; ``MINWON_HTTP_POOL=off`` restores Rasa's way). A parse combines each
-message's features once and calls DIET's compiled graph directly (``bot/fast_parse.py``).
+(``bot/pooled_http.py``; ``MINWON_HTTP_POOL=off`` restores Rasa's way). Rasa's graphs run node
+after node, a parse combines each message's features once and calls DIET's compiled graph
+directly (``bot/fast_inference.py``).
 """
 
 from __future__ import annotations
@@ -116,10 +117,10 @@ def main() -> None:
     args = rasa_argv(sys.argv[1:], os.environ)
     _telemetry_off()
     from bot import fast_action_validation, fast_events, pooled_http
-    from bot import fast_parse
+    from bot import fast_inference
 
     fast_events.install()
-    fast_parse.install()
+    fast_inference.install()
     pooled_http.install(os.environ)
     try:
         fast_action_validation.install(os.environ)

@@ -96,9 +96,9 @@ def load_parser(model: Path) -> Callable[[list[str]], list[dict[str, Any]]]:
     # Rasa's debug log prints every parsed text: the held-out set's sentences must never show.
     logging.getLogger().setLevel(logging.ERROR)
     configure_structlog(logging.ERROR)
-    from bot import fast_parse
+    from bot import fast_inference
 
-    fast_parse.install()  # the server's parse (bot/rasa_server.py): its accuracy is what counts
+    fast_inference.install()  # the server's parse (bot/rasa_server.py): its accuracy counts
     agent = Agent.load(str(model))
 
     def parse(texts: list[str]) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ aggregate figures of it are ever shown). Issue 10 sets the bar at intent accurac
 writing style below 0.93, and both are asserted here on the model the server runs (the full
 ``rasa train`` model, whose NLU is the NLU-only model's). A missing held-out set is a failure, not a skip:
 CI must not pass without the honest measurement. The parse is the server's
-(``bot/fast_parse.py``), and the last test shows it reads sentences exactly as Rasa's own does.
+(``bot/fast_inference.py``); the last test shows it reads sentences exactly as Rasa's own does.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot import fast_parse
+from bot import fast_inference
 from scripts.evaluate_nlu import (
     DEV_FILE,
     HELDOUT_FILE,
@@ -109,11 +109,11 @@ def test_the_servers_faster_parse_reads_every_sentence_as_rasas_own(
     parse: Callable[[list[str]], list[dict[str, Any]]],
 ) -> None:
     texts = [c["text"] for c in load_eval_set(DEV_FILE)][:200]
-    fast_parse.uninstall()
+    fast_inference.uninstall()
     try:
         rasas = parse(texts)
     finally:
-        fast_parse.install()
+        fast_inference.install()
     ours = parse(texts)
     for text, mine, theirs in zip(texts, ours, rasas):
         assert mine["intent"]["name"] == theirs["intent"]["name"], text
