@@ -4,6 +4,8 @@ connection the server closed or a restarted server never fails a resident's turn
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -22,11 +24,13 @@ class ActionServerStub:
     def __init__(self, keepalive_s: float = 75.0) -> None:
         self.keepalive_s = keepalive_s
         self.client_ports: list[int] = []
+        self.bodies: list[bytes] = []
         self.runner: web.AppRunner | None = None
         self.port = 0
 
     async def webhook(self, request: web.Request) -> web.Response:
         self.client_ports.append(request.transport.get_extra_info("peername")[1])
+        self.bodies.append(await request.read())
         body = await request.json()
         return web.json_response({"events": [], "responses": [{"text": body["next_action"]}]})
 
@@ -82,6 +86,31 @@ async def test_a_turns_action_calls_share_one_connection(
     actions = [f"action_{i}" for i in range(6)]
     assert [await _call(endpoint, a) for a in actions] == actions
     assert len(set(server.client_ports)) == 1
+
+
+@pytest.mark.asyncio
+async def test_the_tracker_reaches_the_action_server_as_json_dumps_writes_it(
+        pool: None, server: ActionServerStub) -> None:
+    endpoint = EndpointConfig(f"http://127.0.0.1:{server.port}/webhook")
+    tracker = {"sender_id": "a/b", "events": [
+        {"event": "user", "text": "등본 두 통 \"급해요\" \\ 😀", "timestamp": 1764912345.123456,
+         "parse_data": {"intent": {"name": "inform", "confidence": 0.1 + 0.2}, "entities": []}},
+        {"event": "slot", "name": "copies", "value": 2.0}, {"event": "slot", "value": None},
+        {"event": "slot", "name": "big", "value": 10**30}, {"event": "x", "value": 1e-300}]}
+    await endpoint.request(json={"next_action": "validate", "tracker": tracker}, method="post")
+    assert json.loads(server.bodies[-1]) == {"next_action": "validate", "tracker": tracker}
+    assert "\\ub4f1" in server.bodies[-1].decode()  # non-ASCII escaped, as json.dumps does
+    await endpoint.request(json={"next_action": "x", "a": float("nan")}, method="post")
+    assert math.isnan(json.loads(server.bodies[-1])["a"])  # NaN, as json.dumps writes it
+
+
+def test_a_body_ujson_refuses_is_written_by_json_dumps(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_a: Any, **_k: Any) -> str:
+        raise TypeError("not serialisable")
+
+    monkeypatch.setattr(pooled_http.ujson, "dumps", refuse)
+    body = {"next_action": "x", "events": [{"event": "slot", "value": "등본"}]}
+    assert pooled_http.json_dumps(body) == json.dumps(body)
 
 
 @pytest.mark.asyncio
