@@ -90,7 +90,9 @@ def rasa_argv(argv: list[str], env: dict[str, str] | os._Environ[str]) -> list[s
 
         work = Path(tempfile.mkdtemp(prefix="minwon-rasa-"))
         out = _replace_option(out, "--credentials", str(write_credentials(work, dict(env))))
-    return ["run", *out, "--jwt-secret", secret, "--jwt-method", JWT_METHOD]
+    # "--jwt-secret=" joined: a random secret may begin with "-" (one in 64 of token_urlsafe's),
+    # which argparse would take for an option and Rasa would refuse to start
+    return ["run", *out, f"--jwt-secret={secret}", "--jwt-method", JWT_METHOD]
 
 
 def _telemetry_off() -> None:

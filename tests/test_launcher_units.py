@@ -87,12 +87,26 @@ def test_the_rasa_wrapper_adds_the_jwt_secret_and_loopback_only() -> None:
     env = {**SECRETS, "MINWON_PROFILE": "production"}
     args = rasa_server.rasa_argv(["--model", "m", "--enable-api", "--port", "5"], env)
     assert args[0] == "run"
-    assert args[args.index("--jwt-secret") + 1] == SECRETS["MINWON_RASA_TOKEN"]
+    assert f"--jwt-secret={SECRETS['MINWON_RASA_TOKEN']}" in args
     assert args[args.index("--jwt-method") + 1] == "HS256"
     assert args[args.index("--interface") + 1] == "127.0.0.1"
     assert "--auth-token" not in args  # no query-string token at all
     kept = rasa_server.rasa_argv(["--interface", "0.0.0.0"], env)  # as in deploy/compose.yml
     assert kept.count("--interface") == 1
+
+
+@pytest.mark.parametrize("secret", ["-" + "x" * 42, "--" + "y" * 41, "a-" + "z" * 41])
+def test_rasa_reads_a_secret_that_begins_with_a_dash_as_the_secret(secret: str) -> None:
+    import argparse
+
+    from rasa.cli import run as rasa_run
+
+    parser = argparse.ArgumentParser()
+    rasa_run.add_subparser(parser.add_subparsers(), parents=[])
+    env = {**SECRETS, "MINWON_PROFILE": "production", "MINWON_RASA_TOKEN": secret}
+    parsed = parser.parse_args(rasa_server.rasa_argv(["--model", "m", "--enable-api"], env))
+    assert parsed.jwt_secret == secret
+    assert parsed.jwt_method == "HS256"
 
 
 @pytest.mark.parametrize("option", ["--auth-token", "--jwt-secret", "-t"])
