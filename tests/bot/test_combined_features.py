@@ -30,10 +30,13 @@ def installed() -> Iterator[None]:
 def _message(tokens: int = 4, seed: int = 0) -> Message:
     rng = np.random.default_rng(seed)
     message = Message({TEXT: "등본 한 통 떼 주세요"})
-    for width, origin in zip((3, 40, 17), ORIGINS):
+    # formats and dtypes as the pipeline's featurizers make them: COO float32, CSR float64
+    for width, origin, fmt, dtype in zip((3, 40, 17), ORIGINS, ("coo", "csr", "coo"),
+                                         (np.float32, np.float64, np.float32)):
         for kind, rows in (("sequence", tokens), ("sentence", 1)):
-            dense = rng.integers(0, 2, size=(rows, width)).astype(np.float32)
-            message.add_features(Features(scipy.sparse.coo_matrix(dense), kind, TEXT, origin))
+            dense = rng.integers(0, 2, size=(rows, width)).astype(dtype)
+            matrix = scipy.sparse.coo_matrix(dense).asformat(fmt)
+            message.add_features(Features(matrix, kind, TEXT, origin))
     message.add_features(Features(rng.random((1, 5)), "sentence", TEXT, "DenseOne"))
     message.add_features(Features(rng.random((1, 3)), "sentence", TEXT, "DenseTwo"))
     return message
@@ -47,6 +50,10 @@ def _same(ours: Features | None, rasas: Features | None) -> None:
     if rasas.is_sparse():
         assert ours.features.format == rasas.features.format
         assert ours.features.shape == rasas.features.shape
+        assert ours.features.dtype == rasas.features.dtype
+        if rasas.features.format == "coo":
+            assert ours.features.row.dtype == rasas.features.row.dtype
+            assert ours.features.col.dtype == rasas.features.col.dtype
         assert (ours.features != rasas.features).nnz == 0
     else:
         np.testing.assert_array_equal(ours.features, rasas.features)
