@@ -6,7 +6,8 @@ arguments, derive their trace type, look the concrete function up and cast every
 the signature again, before it runs the graph: about a third of DIET's share of a parse, more
 than the graph itself (py-spy on the parse loop, issue 11). The signature never changes after the
 first call, so the concrete function is looked up once and each call converts the batch's arrays
-to tensors of the signature's dtypes and runs the same graph with them. Eager execution, the first
+to eager tensors of the signature's dtypes (the conversion ``tf.convert_to_tensor`` ends in) and
+runs the same graph with them. Eager execution, the first
 call (which builds the graph as Rasa does) and anything unexpected go Rasa's own way.
 """
 
@@ -17,6 +18,8 @@ from typing import Any
 
 import tensorflow as tf
 from keras.utils import tf_utils
+from tensorflow.python.eager import context
+from tensorflow.python.framework import constant_op
 from rasa.shared.constants import DIAGNOSTIC_DATA
 from rasa.utils.tensorflow.models import RasaModel
 
@@ -49,7 +52,10 @@ def rasa_predict(self: RasaModel, batch_in: Any) -> dict[str, Any]:
         return _ORIGINAL(self, batch_in)  # type: ignore[no-any-return]
     if self._training is not False:  # Keras's __setattr__ is dear; set it only when it differs
         self._training = False
-    tensors = [tf.convert_to_tensor(value, dtype=dtype) for value, dtype in zip(flat, dtypes)]
+    # what tf.convert_to_tensor does for an array, without its six layers of dispatch around it
+    ctx = context.context()
+    tensors = [constant_op.convert_to_eager_tensor(value, ctx, dtype)
+               for value, dtype in zip(flat, dtypes)]
     outputs = tf_utils.sync_to_numpy_or_python_type(
         concrete._call_flat(tensors, concrete.captured_inputs))
     if DIAGNOSTIC_DATA in outputs:
