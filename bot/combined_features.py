@@ -5,12 +5,12 @@ then widens it with one ``scipy.sparse.hstack`` per further featurizer. minwon's
 sparse featurizers, and three components read the combined text features of every message (the
 two DIETs and ``LinearIntentVote``), each for the sequence and the sentence: about 30 hstacks and
 6 deep copies of scipy matrices per parse, 12 % of the Rasa process's CPU under load (py-spy,
-issue 11). Here all of one kind are stacked in a single ``hstack`` (same columns, same order, the
-same COO matrix Rasa builds), and the result is kept on the message until its features change, so
-the second and third reader get it without any work.
+issue 11). Here all of one kind are stacked in one step (``_hstack``: the same COO matrix, columns,
+dtypes and index dtype Rasa's hstacks build), and the result is kept on the message until its
+features change, so the second and third reader get it without any work.
 
-The kept result is handed out as a fresh ``Features`` around a copy-free view of the same matrix;
-Rasa's readers only convert it (``tocoo``, ``tocsr``), they never write into it.
+The kept result is handed out as a fresh ``Features`` around the same matrix, not a copy: Rasa's
+readers only convert it (``tocoo``, ``tocsr``), they never write into it.
 """
 
 from __future__ import annotations

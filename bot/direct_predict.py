@@ -7,8 +7,8 @@ the signature again, before it runs the graph: about a third of DIET's share of 
 than the graph itself (py-spy on the parse loop, issue 11). The signature never changes after the
 first call, so the concrete function is looked up once and each call converts the batch's arrays
 to eager tensors of the signature's dtypes (the conversion ``tf.convert_to_tensor`` ends in) and
-runs the same graph with them. Eager execution, the first
-call (which builds the graph as Rasa does) and anything unexpected go Rasa's own way.
+runs the same graph with them. Eager execution, the first call (which builds the graph as Rasa
+does) and anything unexpected go Rasa's own way.
 """
 
 from __future__ import annotations
