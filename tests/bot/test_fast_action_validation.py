@@ -145,13 +145,17 @@ def test_the_setting_chooses_compiled_off_or_rasa(rasa_method_restored: None) ->
 
 
 def test_the_rasa_server_entry_point_installs_the_compiled_check(
-    rasa_method_restored: None, monkeypatch: pytest.MonkeyPatch
+    rasa_method_restored: None, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     import rasa.__main__
+    import rasa.core.agent
     import rasa.telemetry
 
-    from bot import rasa_server
+    from bot import fast_inference, rasa_server
 
+    # what main() installs for the server's process stays out of the rest of this test session
+    monkeypatch.setattr(rasa.core.agent, "load_agent", rasa.core.agent.load_agent)
+    request.addfinalizer(fast_inference.uninstall)
     seen: list[Any] = []
     monkeypatch.setattr(rasa.__main__, "main", lambda: seen.append(
         RemoteAction._validate_action_result))
