@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -32,8 +32,8 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.components.stateless import StatelessComponent
 from nlu.normalise.counts import is_age
 from nlu.normalise.dongs import judge_dong_span
 from nlu.normalise.extract import (
@@ -164,7 +164,7 @@ def merge_entities(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class KoreanEntityNormaliser(GraphComponent):
+class KoreanEntityNormaliser(StatelessComponent):
     """Must come after DIET so it can judge and normalise DIET's spans."""
 
     @classmethod
@@ -177,9 +177,6 @@ class KoreanEntityNormaliser(GraphComponent):
     ) -> KoreanEntityNormaliser:
         load_dictionary()  # names are checked against it; loading takes seconds, once
         return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         today = seoul_today()

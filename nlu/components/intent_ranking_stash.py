@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.components.stateless import StatelessComponent
 
 STASHED_RANKINGS: Final = "minwon_stashed_intent_rankings"
 
@@ -32,21 +30,8 @@ def stashed_rankings(message: Message) -> list[list[dict[str, Any]]]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class IntentRankingStash(GraphComponent):
+class IntentRankingStash(StatelessComponent):
     """Saves the current intent ranking under ``STASHED_RANKINGS``; changes nothing else."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> IntentRankingStash:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

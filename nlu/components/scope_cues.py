@@ -12,12 +12,9 @@ FallbackClassifier.
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import Final
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -26,7 +23,8 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.components.stateless import StatelessComponent
 
 BULK_INTENT: Final = "request_bulk_issuance"
 UNPLACED: Final = frozenset({"out_of_scope", "nlu_fallback"})
@@ -40,21 +38,8 @@ def names_bulk_issuance(text: str) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class ScopeCues(GraphComponent):
+class ScopeCues(StatelessComponent):
     """Turns out-of-scope or fallback into request_bulk_issuance when the text names it."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ScopeCues:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
