@@ -98,6 +98,7 @@ _COLUMN_CHARS = 255  # sender_id, type_name, intent_name, action_name are String
 _UNSTORABLE_ID_PREFIX = "unstorable-id:"
 _SECONDS_PER_DAY = 86_400
 _REPLACEMENT = "\ufffd"
+_STORED_EVENTS = "_minwon_stored_events"  # on a retrieved tracker: its session's stored events
 
 
 class TrackerStoreConfigError(Exception):
@@ -422,7 +423,11 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             None, self._stored_data, sender_id, fetch_events_from_all_sessions)
         events = [self.decrypt(data) for data in rows]
         if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            if not fetch_events_from_all_sessions and len(tracker.events) == len(rows):
+                # what the save would count again (Rasa's lock keeps other writers out meanwhile)
+                tracker.__dict__[_STORED_EVENTS] = (id(tracker), len(rows))
+            return tracker
         return None
 
     def _stored_data(self, sender_id: str, fetch_events_from_all_sessions: bool) -> list[str]:
@@ -438,8 +443,13 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
     def _append_new_events(self, tracker: DialogueStateTracker) -> None:
         key = storage_key(tracker.sender_id)
+        # the count of the latest session's stored events, known when this tracker was read
+        # (a quarter of a save's queries); a copy, a new tracker or one saved already asks again
+        reader, known = tracker.__dict__.pop(_STORED_EVENTS, (None, None))
+        if reader != id(tracker):
+            known = None
         with self.session_scope() as session:
-            stored = self._event_query(
+            stored = known if known is not None else self._event_query(
                 session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
             rows = [
                 {

@@ -60,7 +60,22 @@ def test_the_same_rules_fit_as_in_rasas_search() -> None:
         ours = rule_lookup.get_possible_keys(policy, lookup, conversation)
         assert ours == rule_lookup._ORIGINAL(policy, lookup, conversation)
         fitted += len(ours)
+        # the table's index is built once and serves the next conversations too
+        for _ in range(3):
+            other = _states(rng, rng.randint(0, 9))
+            assert (rule_lookup.get_possible_keys(policy, lookup, other)
+                    == rule_lookup._ORIGINAL(policy, lookup, other))
     assert fitted >= 300
+
+
+def test_a_table_changed_in_place_is_indexed_again() -> None:
+    policy = RulePolicy.__new__(RulePolicy)
+    greet = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]
+    lookup = {_rule_key(greet): "utter_greet"}
+    assert rule_lookup.get_possible_keys(policy, lookup, greet) == set(lookup)
+    deny = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "deny"}}]
+    lookup[_rule_key(deny)] = "utter_bye"
+    assert rule_lookup.get_possible_keys(policy, lookup, deny) == {_rule_key(deny)}
 
 
 def test_install_and_uninstall() -> None:

@@ -379,6 +379,29 @@ async def test_a_save_appends_only_what_is_new_and_decrypts_nothing_it_wrote(
     assert decrypted == []  # each token decrypted once per process
 
 
+async def test_a_tracker_saved_twice_or_copied_stores_each_event_once(
+    db: Path, domain: Domain
+) -> None:
+    """The save trusts the count it read with the tracker only once, and only for that tracker."""
+    store = make_store(db, domain)
+    await save_turns(store, "twice", *_session(1))
+    tracker = await store.retrieve("twice")
+    assert tracker is not None
+    copy = tracker.copy()
+    tracker.update(user("한 통이요"))
+    await store.save(tracker)
+    tracker.update(BotUttered("네, 한 통이요"))
+    await store.save(tracker)  # a second save of the same tracker
+    copy.update(user("한 통이요"))
+    copy.update(BotUttered("네, 한 통이요"))
+    await store.save(copy)  # a copy made before the first save: nothing is new to it
+    types = [t for _, t, _ in raw_rows(db, "twice")]
+    assert types.count("user") == 4 and types.count("bot") == 4, types
+    said = [e.text for e in (await store.retrieve("twice")).events  # type: ignore[union-attr]
+            if isinstance(e, UserUttered)]
+    assert said == ["등본 1-0", "등본 1-1", "등본 1-2", "한 통이요"]
+
+
 # --- against the running server ---
 
 
