@@ -50,6 +50,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 import unicodedata
@@ -68,6 +69,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.cli import print_error_and_exit
 
 from bot import fast_events, log_redaction
+from nlu.normalise.spoken_digits import DIGIT_BY_SYLLABLE
 from nlu.pii import ends_with_rrn_front_half, mask_rrn, mask_rrn_back_halves
 
 logger = logging.getLogger(__name__)
@@ -211,18 +213,26 @@ def _mask_said(data: dict[str, Any], mask: Any) -> None:
             if key in data:
                 data[key] = _map_strings(data[key], lambda s: mask(s) if _may_hold(s) else s)
     elif kind == SlotSet.type_name and isinstance(data.get("value"), str):
-        data["value"] = mask(data["value"])
+        data["value"] = mask(data["value"]) if _may_hold(data["value"]) else data["value"]
     elif kind == "entities":
-        data["entities"] = _map_strings(data.get("entities"), mask)
+        data["entities"] = _map_strings(data.get("entities"),
+                                        lambda s: mask(s) if _may_hold(s) else s)
 
 
-_DIGITISH = frozenset("0123456789공영일이삼사오육륙칠팔구")
+# Every character the RRN guard can read as a digit: any Unicode decimal digit (the guard folds
+# full-width and other scripts' digits to ASCII) and the spoken digit syllables.
+_DIGIT_LIKE = re.compile("[\\d" + "".join(DIGIT_BY_SYLLABLE) + "]")
 _MIN_DIGITS = 7  # an RRN's back half alone is the shortest thing masked
 
 
 def _may_hold(text: str) -> bool:
     """Cheap pre-check: fewer than seven digit-like characters cannot hold an RRN or its half."""
-    return sum(1 for c in text if c in _DIGITISH or not c.isascii()) >= _MIN_DIGITS
+    found = 0
+    for _ in _DIGIT_LIKE.finditer(text):
+        found += 1
+        if found >= _MIN_DIGITS:
+            return True
+    return False
 
 
 def _previous_user_text(events: list[Event], before: int) -> str | None:

@@ -402,6 +402,56 @@ async def test_a_tracker_saved_twice_or_copied_stores_each_event_once(
     assert said == ["등본 1-0", "등본 1-1", "등본 1-2", "한 통이요"]
 
 
+def _sentences() -> list[str]:
+    """Every example line of the training data and the evaluation set."""
+    import yaml
+
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str):
+            found.extend(line.strip()[2:] for line in node.splitlines()
+                         if line.strip().startswith("- "))
+            found.append(node)
+
+    for path in [*Path("data/nlu").glob("*.yml"), Path("tests/nlu/eval/utterances.yml")]:
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_the_masks_quick_check_never_skips_a_string_the_guard_would_change() -> None:
+    """Strings with fewer than seven digit-like characters are stored without the guard's work:
+    on every training and evaluation sentence, and on random mixes of typed, full-width and
+    spoken digits with separators, the guard leaves each such string as it is."""
+    import random
+
+    from nlu.pii import mask_rrn, mask_rrn_back_halves
+
+    from bot.tracker_store import _may_hold
+
+    rng = random.Random(5)
+    digits = list("0123456789") + list("０１２３４５６７８９") + list("공영일이삼사오육륙칠팔구")
+    glue = [" ", "-", "다시", ",", "\u200b", "뒷자리는 ", "주민번호 ", "요", "ㅡ", "\n"]
+    made = ["".join(rng.choice(digits) if rng.random() < 0.6 else rng.choice(glue)
+                    for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    sentences = _sentences()
+    assert len(sentences) > 1000
+    skipped = 0
+    for text in [*sentences, *made]:
+        if not _may_hold(text):
+            skipped += 1
+            assert mask_rrn(text) == text, text
+            assert mask_rrn_back_halves(text) == text, text
+    assert skipped > 1000
+    assert _may_hold("팔오공삼공이 다시 일이삼사오육칠") and _may_hold("１２３４５６７")
+
+
 # --- against the running server ---
 
 
