@@ -87,9 +87,11 @@ class AtomicRedisLockStore(RedisLockStore):
     ) -> AsyncIterator[TicketLock]:
         """Rasa's lock, on a lease the holder renews until its turn is over."""
         lease = min(lock_lifetime, self.lease_s)
-        ticket = self.issue_ticket(conversation_id, lease)
+        ticket, first_look = self._issue_and_look(conversation_id, lease)
         try:
-            acquired = await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+            # nobody ahead (the usual case): the lock is ours without a second transaction
+            acquired = (first_look if not first_look.is_locked(ticket) else
+                        await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds))
             keeper = asyncio.create_task(self._keep_lease(conversation_id, ticket, lease))
             try:
                 yield acquired
@@ -117,14 +119,29 @@ class AtomicRedisLockStore(RedisLockStore):
         try:
             number = self._transact(conversation_id,
                                     lambda lock: lock.issue_ticket(lock_lifetime))
-            if len(self._lifetimes) > MAX_REMEMBERED_LIFETIMES:
-                self._lifetimes.clear()  # only ever non-default lifetimes are lost, and rarely
-            self._lifetimes[(conversation_id, number)] = lock_lifetime
+            self._remember_lifetime(conversation_id, number, lock_lifetime)
             return number
         except LockError:
             raise
         except Exception as e:
             raise LockError(f"Error while acquiring lock. Error:\n{e}") from e
+
+    def _issue_and_look(self, conversation_id: str, lifetime: float) -> tuple[int, TicketLock]:
+        """`issue_ticket`, also returning the lock as it was written with the new ticket."""
+        try:
+            number, lock = self._transact(
+                conversation_id, lambda lk: (lk.issue_ticket(lifetime), lk))
+        except LockError:
+            raise
+        except Exception as e:
+            raise LockError(f"Error while acquiring lock. Error:\n{e}") from e
+        self._remember_lifetime(conversation_id, number, lifetime)
+        return number, lock
+
+    def _remember_lifetime(self, conversation_id: str, number: int, lifetime: float) -> None:
+        if len(self._lifetimes) > MAX_REMEMBERED_LIFETIMES:
+            self._lifetimes.clear()  # only ever non-default lifetimes are lost, and rarely
+        self._lifetimes[(conversation_id, number)] = lifetime
 
     async def _acquire_lock(
         self, conversation_id: str, ticket: int, wait_time_in_seconds: float

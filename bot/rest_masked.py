@@ -37,6 +37,7 @@ from bot.input_guard import (
 )
 from bot.runtime_profile import is_dev_or_test
 from bot.turn_guard import TurnGuard
+from bot.turn_runner import off_loop
 from nlu.pii import mask_rrn
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,9 @@ class MaskedRestInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         bp = Blueprint(f"custom_webhook_{type(self).__name__}_{id(self)}", __name__)
+        # turns run as every resident channel runs them (bot/turn_runner.py), so the benchmark's
+        # REST load measures the production path
+        on_new_message = off_loop(on_new_message)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

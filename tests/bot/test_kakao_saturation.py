@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from aiohttp import web
 from kakao_schema import skill_response_problems
 from rasa.core.channels.channel import UserMessage
@@ -92,3 +94,49 @@ async def test_a_cpu_bound_turn_still_gets_use_callback_within_the_limit() -> No
     assert skill_response_problems(answer) == []
     assert answer["template"]["outputs"][0]["simpleText"]["text"].startswith("신청하신 등본은")
     assert dialogue.finished == [body["userRequest"]["utterance"]]
+
+
+async def test_turns_queued_behind_busy_ones_still_get_use_callback_in_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three residents at once, one turn at a time (2.5 s each): the first is answered at once,
+    the two who queue are switched to the callback within the limit too, and each answer
+    reaches its own resident's callback."""
+    from bot import turn_runner
+
+    monkeypatch.setattr(turn_runner, "_shared", turn_runner.TurnThread("test-queue", in_flight=1))
+    monkeypatch.setattr(sys.modules[__name__], "TURN_CPU_S", 2.5)
+    dialogue = CpuBoundDialogue()
+    async with callback_receiver() as (cb_base, received):
+        channel = KakaoInput(callback_url_prefixes=[cb_base])
+        async with serve_sanic([(channel.blueprint(dialogue), "/webhooks/kakao")]) as base:
+            bodies = []
+            for n in range(3):
+                body = copy.deepcopy(load_payload("kakao", "skill_text_callback.json"))
+                body["userRequest"]["user"]["id"] = f"queued-resident-{n}"
+                body["userRequest"]["utterance"] = f"등본 {n + 1}통 떼 주세요"
+                body["userRequest"]["callbackUrl"] = f"{cb_base}/v1/bots/64ab/callback/Q{n}"
+                bodies.append(body)
+            started = time.monotonic()
+
+            async def ask(body: dict[str, Any]) -> tuple[float, httpx.Response]:
+                async with httpx.AsyncClient(timeout=15) as client:
+                    r = await client.post(base + "/webhooks/kakao/webhook", json=body)
+                return time.monotonic() - started, r
+
+            answers = await asyncio.gather(*(ask(b) for b in bodies))
+            waiting = sum(1 for _, r in answers if r.json().get("useCallback"))
+            for _ in range(300):
+                if len(received) == waiting and len(dialogue.finished) == 3:
+                    break
+                await asyncio.sleep(0.05)
+    for answered_s, r in answers:
+        assert r.status_code == 200
+        assert answered_s < KAKAO_LIMIT_S
+        assert skill_response_problems(r.json()) == []
+    assert waiting >= 2  # the two behind the first turn
+    assert len(received) == waiting
+    for _, answer in received:
+        assert answer["template"]["outputs"][0]["simpleText"]["text"].startswith("신청하신 등본은")
+    assert sorted(dialogue.finished) == sorted(b["userRequest"]["utterance"] for b in bodies)
+    assert received[-1][0] - started >= 3 * 2.5 - 0.2  # one at a time, as the gate says
