@@ -119,9 +119,17 @@ def _telemetry_off() -> None:
 def main() -> None:
     args = rasa_argv(sys.argv[1:], os.environ)
     _telemetry_off()
-    from bot import fast_action_validation, fast_events, fast_inference, heap_freeze, pooled_http
+    from bot import (
+        fast_action_validation,
+        fast_events,
+        fast_inference,
+        fast_slots,
+        heap_freeze,
+        pooled_http,
+    )
 
     fast_events.install()
+    fast_slots.install()
     fast_inference.install()
     heap_freeze.install()
     pooled_http.install(os.environ)

@@ -61,7 +61,8 @@ def test_haproxy_accepts_the_balancer_config_with_health_checks(tmp_path: Path) 
     check_config(write_config(tmp_path, text))  # /usr/sbin/haproxy -c
     assert "bind 127.0.0.1:5005" in text
     assert "bind 127.0.0.1:5055" in text
-    assert "balance roundrobin" in text
+    assert "backend rasa\n    balance leastconn" in text
+    assert "backend actions\n    balance roundrobin" in text
     assert "option httpchk GET /\n" in text
     assert "option httpchk GET /health" in text
     for name, port in (("rasa-1", 6001), ("rasa-2", 6002), ("actions-2", 6102)):
