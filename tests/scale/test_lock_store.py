@@ -222,3 +222,26 @@ async def test_a_turn_that_died_with_its_instance_frees_the_lock_after_one_lease
         assert lock.now_serving == 1
     # Rasa's own lifetime (60 s) is what the stock store would have waited.
     assert time.monotonic() - started < 3
+
+
+def test_a_lock_the_stock_store_wrote_is_read_and_changed_and_a_flushed_script_reloads(
+    redis_server: RedisServer,
+) -> None:
+    """Stock instances and ours can share Redis during an upgrade; Redis may forget scripts."""
+    from rasa.core.lock_store import RedisLockStore
+
+    stock = RedisLockStore(host="127.0.0.1", port=redis_server.port, db=1, key_prefix="minwon")
+    ours = store_for(redis_server.port)
+    conversation = f"mixed-{uuid.uuid4().hex[:8]}"
+    assert stock.issue_ticket(conversation) == 0
+    assert stock.issue_ticket(conversation) == 1
+    assert ours.issue_ticket(conversation) == 2
+    ours.cleanup(conversation, 0)
+    lock = stock.get_lock(conversation)
+    assert lock is not None and [t.number for t in lock.tickets] == [1, 2]
+    assert lock.now_serving == 1
+    redis_server.client(db=1).script_flush()
+    assert ours.issue_ticket(conversation) == 3
+    for number in (1, 2, 3):
+        ours.cleanup(conversation, number)
+    assert stock.get_lock(conversation) is None
