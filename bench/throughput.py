@@ -35,6 +35,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -93,6 +94,8 @@ CHAT = [
 ]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 WARM_UP_INDEX = 900_000
+PACED_FIRST_INDEX = 500_000  # paced conversations' sender ids lie apart from the levels'
+FULL_TURNS = 9  # a whole order: greeting, question, request, way, yes, name, birth, phone, code
 
 
 # --- CPU time of the processes under test -----------------------------------------------------
@@ -414,6 +417,81 @@ async def run_mix(system: System, talk: Talk, levels: list[int], min_conversatio
     return out
 
 
+# --- paced load: residents who pause ----------------------------------------------------------
+
+# A resident reads the answer and types the next message: a pause before each message,
+# exponential with this mean. Conversations start at random (Poisson) at the rate that offers
+# the level's turns per second, whatever the answers' latency: an open load, unlike the levels
+# above, where each of N conversations sends its next message the moment the answer arrives.
+THINK_S = 2.0
+PACED_WARM_S = 20.0  # conversations pile up to the steady number first; not measured
+PACED_WINDOW_S = 30.0  # turns sent in this window after the warm-up are measured
+
+
+async def run_paced(system: System, talk: Talk, residents: list[Resident], first: int,
+                    rate: float, turns_per_conversation: int) -> dict[str, Any]:
+    """Conversations started at random at ``rate / turns_per_conversation`` per second."""
+    rng = random.Random(first)
+    per_s = rate / turns_per_conversation
+    end = PACED_WARM_S + PACED_WINDOW_S
+    starts: list[float] = []
+    at = rng.expovariate(per_s)
+    while at < end:
+        starts.append(at)
+        at += rng.expovariate(per_s)
+    convs = [Conversation(first + k, residents[(first + k) % len(residents)], think_s=THINK_S)
+             for k in range(len(starts))]
+    timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT_S)
+    cpu_before = system.measured.snapshot()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                     timeout=timeout) as client:
+        started = time.perf_counter()
+
+        async def one(conversation: Conversation, delay: float) -> None:
+            await asyncio.sleep(delay)
+            await talk(client, system, conversation)
+
+        await asyncio.gather(*(one(c, d) for c, d in zip(convs, starts)))
+        wall_s = time.perf_counter() - started
+    cpu_after = system.measured.snapshot()
+    turns = [t for c in convs for t in c.turns]
+    window = [t for t in turns
+              if PACED_WARM_S <= t.sent_at - started < PACED_WARM_S + PACED_WINDOW_S]
+    cpu_ms = {role: round((cpu_after[role] - cpu_before[role]) * 1000 / max(1, len(turns)), 1)
+              for role in cpu_after}
+    return {
+        "offered_turns_per_s": rate,
+        "think_s": THINK_S,
+        "conversations": len(convs),
+        "completed": sum(1 for c in convs if not c.failure),
+        "turns": len(turns),
+        "measured_turns": len(window),
+        "measured_turns_per_s": round(sum(1 for t in window if t.ok) / PACED_WINDOW_S, 2),
+        "latency_ms": summary([t.ms for t in window]),
+        "within_5s": sum(1 for t in window if t.ok and t.ms <= 5000),
+        "wall_s": round(wall_s, 2),
+        "cpu_ms_per_turn": cpu_ms,
+        "failures": [f"#{c.index}: {c.failure}" for c in convs if c.failure][:10],
+    }
+
+
+async def run_paced_levels(system: System, talk: Talk, rates: list[float],
+                           turns_per_conversation: int, label: str) -> list[dict[str, Any]]:
+    residents = load_residents()
+    await run_level(system, talk, residents, WARM_UP_INDEX + 1, 1, 1)
+    out, first = [], PACED_FIRST_INDEX
+    for rate in rates:
+        level = await run_paced(system, talk, residents, first, rate, turns_per_conversation)
+        first += level["conversations"]
+        out.append(level)
+        lat = level["latency_ms"]
+        print(f"{label:<22} {rate:>5} turns/s offered: {level['measured_turns_per_s']} served, "
+              f"p50 {lat.get('p50')} p95 {lat.get('p95')} p99 {lat.get('p99')} ms, "
+              f"{level['completed']}/{level['conversations']} completed, "
+              f"cpu/turn {level['cpu_ms_per_turn']}", file=sys.stderr)
+    return out
+
+
 # --- action-server round trips ----------------------------------------------------------------
 
 
@@ -575,6 +653,26 @@ def markdown(result: dict[str, Any]) -> str:
                 f"| {lat.get('p99')} | {lv.get('ratio_to_starter') or '–'} | {cpu_text} "
                 f"| {lv['completed']}/{lv['conversations']} "
                 f"| {(lv.get('load_average_after') or ['–'])[0]} |")
+    paced = result.get("paced")
+    if paced:
+        lines += ["", f"Residents who pause ({paced['rasa_processes']} Rasa processes, full mix): "
+                  "conversations start at random at the rate that offers the turns per second, "
+                  f"each message after a pause of {THINK_S:g} s on average; turns sent in "
+                  f"{PACED_WINDOW_S:g} s after {PACED_WARM_S:g} s of warm-up are measured.", "",
+                  "| offered turns/s | served turns/s | p50 ms | p95 ms | p99 ms "
+                  "| within 5 s | CPU ms per turn, by process | completed |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for lv in paced["levels"]:
+            cpu = lv["cpu_ms_per_turn"]
+            cpu_text = ", ".join(f"{r} {cpu[r]}" for r in
+                                 ("rasa", "actions", "backend", "database", "redis", "balancer")
+                                 if r in cpu)
+            lat = lv["latency_ms"]
+            lines.append(
+                f"| {lv['offered_turns_per_s']:g} | {lv['measured_turns_per_s']} "
+                f"| {lat.get('p50')} | {lat.get('p95')} | {lat.get('p99')} "
+                f"| {lv['within_5s']}/{lv['measured_turns']} | {cpu_text} "
+                f"| {lv['completed']}/{lv['conversations']} |")
     calls = result.get("round_trips")
     if calls:
         lines += ["", f"Action-server calls: {calls['total_calls']} for {calls['turns']} turns "
@@ -602,7 +700,9 @@ def plot(result: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    paced = result.get("paced")
+    fig, axes = plt.subplots(1, 3 if paced else 2, figsize=(18 if paced else 12, 4.8))
+    left, right = axes[0], axes[1]
     for run in result["runs"]:
         label = f"{run['system']} {run['mix']} ({run['rasa_processes']} Rasa)"
         xs = [lv["concurrency"] for lv in run["levels"]]
@@ -619,6 +719,16 @@ def plot(result: dict[str, Any], path: Path) -> None:
         ax.set_title(title)
         ax.legend(fontsize=8)
     right.axhline(300, color="grey", linestyle=":", linewidth=1)
+    if paced:
+        ax = axes[2]
+        xs = [lv["offered_turns_per_s"] for lv in paced["levels"]]
+        for q in ("p50", "p95", "p99"):
+            ax.plot(xs, [lv["latency_ms"].get(q) for lv in paced["levels"]], "o-", label=q)
+        ax.axhline(300, color="grey", linestyle=":", linewidth=1)
+        ax.set_xlabel("offered full-mix turns per second (residents who pause)")
+        ax.set_ylabel("ms")
+        ax.set_title(f"open load, {paced['rasa_processes']} Rasa processes")
+        ax.legend(fontsize=8)
     m = result["machine"]
     fig.suptitle(f"REST turns, {m['cpu_count']} cores ({m['cpu_model']}), "
                  f"load avg {result['load_average_before']}", fontsize=9)
@@ -637,14 +747,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--validation", choices=("compiled", "off", "rasa"),
                         help="MINWON_ACTION_VALIDATION for minwon's Rasa (default: its own)")
     parser.add_argument("--only", nargs="+",
-                        choices=("starter", "chat", "full", "round-trips", "kakao"),
+                        choices=("starter", "chat", "full", "round-trips", "kakao", "paced"),
                         help="run only these parts")
+    parser.add_argument("--paced-rates", type=float, nargs="+", default=[15, 30, 45],
+                        help="offered full-mix turns/s of residents who pause (N processes)")
     parser.add_argument("--kakao-users", type=int, default=50)
     parser.add_argument("--reuse", type=Path,
                         help="take the parts not run now (--only) from this earlier result JSON")
     parser.add_argument("--out", type=Path, default=RESULTS / "throughput")
     args = parser.parse_args(argv)
-    parts = set(args.only or ("starter", "chat", "full", "round-trips", "kakao"))
+    parts = set(args.only or ("starter", "chat", "full", "round-trips", "kakao", "paced"))
     processes = args.rasa_processes or (os.cpu_count() or 1)
 
     # The voice line renders its fixed prompts with espeak-ng once, in the Rasa process, after
@@ -698,7 +810,7 @@ def main(argv: list[str] | None = None) -> int:
                 result["kakao"] = kakao(system, args.kakao_users)
                 print(f"kakao {args.kakao_users} users: {result['kakao'].get('latency_ms')}",
                       file=sys.stderr)
-    if processes > 1 and parts & {"chat", "full", "kakao"}:
+    if processes > 1 and parts & {"chat", "full", "kakao", "paced"}:
         if not launcher_has_rasa_processes():
             result["notes"].append(f"{processes} Rasa processes: not measured "
                                    "(`./minwon start --rasa-processes N` does not exist here).")
@@ -719,6 +831,13 @@ def main(argv: list[str] | None = None) -> int:
                                               "rasa_processes": processes}
                     print(f"kakao x{processes} {args.kakao_users} users: "
                           f"{result['kakao_scaled'].get('latency_ms')}", file=sys.stderr)
+                if "paced" in parts:
+                    result["paced"] = {
+                        "system": "minwon", "mix": "full", "rasa_processes": processes,
+                        "levels": asyncio.run(run_paced_levels(
+                            system, full, args.paced_rates, FULL_TURNS,
+                            f"minwon x{processes} paced")),
+                    }
     if "round-trips" in parts:
         assert args.model is not None
         result["round_trips"] = count_round_trips(args.model, rasa_env)
@@ -730,7 +849,7 @@ def main(argv: list[str] | None = None) -> int:
             if (run["system"], run["mix"], run["rasa_processes"]) not in kept:
                 run["measured_at"] = earlier.get("measured_at")
                 result["runs"].append(run)
-        for part in ("round_trips", "kakao", "kakao_scaled"):
+        for part in ("round_trips", "kakao", "kakao_scaled", "paced"):
             if part not in result and part in earlier:
                 result[part] = earlier[part]
         starter = next((r["levels"] for r in result["runs"] if r["system"].startswith("rasa")),

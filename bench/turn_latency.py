@@ -29,6 +29,7 @@ import dataclasses
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import statistics
@@ -192,6 +193,7 @@ class Turn:
     kind: str
     ms: float
     ok: bool
+    sent_at: float = 0.0  # time.perf_counter() when the message left
 
 
 @dataclass
@@ -201,6 +203,8 @@ class Conversation:
     turns: list[Turn] = dataclasses.field(default_factory=list)
     failure: str = ""
     order_number: str = ""
+    # mean pause before each message (exponential), as a resident reads and types; 0: none
+    think_s: float = 0.0
 
 
 class Stop(Exception):
@@ -209,6 +213,8 @@ class Stop(Exception):
 
 async def say(client: aiohttp.ClientSession, rasa_url: str, sender: str, text: str,
               conversation: Conversation, kind: str, expect: str = "") -> str:
+    if conversation.think_s > 0:
+        await asyncio.sleep(random.expovariate(1.0 / conversation.think_s))
     started = time.perf_counter()
     ok = False
     reply = ""
@@ -220,7 +226,7 @@ async def say(client: aiohttp.ClientSession, rasa_url: str, sender: str, text: s
         reply = "\n".join(str(m.get("text", "")) for m in body)
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as e:
         reply = f"<{type(e).__name__}>"
-    conversation.turns.append(Turn(kind, (time.perf_counter() - started) * 1000, ok))
+    conversation.turns.append(Turn(kind, (time.perf_counter() - started) * 1000, ok, started))
     if not ok:
         raise Stop(f"{kind}: HTTP failure {reply}")
     if expect and expect not in reply:
