@@ -63,12 +63,19 @@ class Sizing:
 def cpu_per_turn(result: dict[str, Any], mix: str = "full") -> dict[str, float]:
     """The CPU ms per turn of each process kind, from the run with the most Rasa processes.
 
-    The median over the run's concurrency levels: one level's figure moves with what else ran.
+    The median over the run's levels: one level's figure moves with what else ran. The paced
+    levels (residents who pause) when the result has them: a turn costs more there than when
+    every conversation sends the moment it is answered (fewer turns share each wake-up), and
+    that is the load a district sees.
     """
-    runs = [r for r in result["runs"] if r["system"] == "minwon" and r["mix"] == mix]
-    if not runs:
-        raise ValueError(f"no minwon {mix}-mix run in the benchmark result")
-    run = max(runs, key=lambda r: r["rasa_processes"])
+    paced = result.get("paced")
+    if paced and paced.get("mix") == mix and paced.get("levels"):
+        run = paced
+    else:
+        runs = [r for r in result["runs"] if r["system"] == "minwon" and r["mix"] == mix]
+        if not runs:
+            raise ValueError(f"no minwon {mix}-mix run in the benchmark result")
+        run = max(runs, key=lambda r: r["rasa_processes"])
     kinds = {k for level in run["levels"] for k in level["cpu_ms_per_turn"]}
     return {
         kind: statistics.median(

@@ -34,6 +34,14 @@ def test_cpu_per_turn_is_the_median_of_the_scaled_run() -> None:
     assert cpu_per_turn(result) == {"rasa": 35.0, "backend": 3.0}
 
 
+def test_the_load_of_residents_who_pause_is_preferred_when_measured() -> None:
+    result = _result([{"rasa": 20.0}])
+    result["paced"] = {"mix": "full", "rasa_processes": 2, "levels": [
+        {"cpu_ms_per_turn": {"rasa": 26.0}}, {"cpu_ms_per_turn": {"rasa": 25.0}},
+        {"cpu_ms_per_turn": {"rasa": 24.0}}]}
+    assert cpu_per_turn(result) == {"rasa": 25.0}
+
+
 def test_cores_and_machines_include_headroom_and_one_spare() -> None:
     sizing = size(Traffic(36_000, 10, 0.1, 1.0), {"rasa": 40.0, "backend": 10.0},
                   utilisation=0.5, cores_per_machine=4)
