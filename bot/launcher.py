@@ -8,6 +8,8 @@ refuses to start, before anything runs, when one is missing, short or published.
 Processes are supervised by supervisord (``bot/supervision.py``): a process that crashes is
 started again with backoff while the others keep running, and the console says so. Each process
 also writes its own log under ``logs/``. Everything listens on 127.0.0.1 only. Ctrl-C stops all.
+The voice line's fixed prompts are rendered here, once, at a lower CPU priority, once the Rasa
+processes answer (bot/voice/prerender.py), not inside each Rasa process.
 
 ``--rasa-processes N`` (default 1, the embedded single process; ``auto`` is one per core, at most
 four, when PostgreSQL, Redis and HAProxy are installed, otherwise one) with N > 1 runs N Rasa processes over a local PostgreSQL
@@ -20,6 +22,7 @@ scale`` is the test and benchmark topology: two Rasa processes and two action se
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 import httpx
+import yaml
 
 from bot import balancer, local_stores, profiles
 from bot.processes import (
@@ -256,6 +260,32 @@ def scaled_specs(model: Path, ports: Ports, var_dir: Path, log_dir: Path, topolo
     return specs
 
 
+def _flag(argv: list[str], name: str) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv[:-1] else None
+
+
+def move_voice_prerender(specs: list[ProcessSpec],
+                         profile: str) -> tuple[list[ProcessSpec], ProcessSpec | None]:
+    """The specs with the Rasa processes told not to render the fixed voice prompts, and the
+    Rasa spec the launcher renders them for instead (None: nobody renders them at start)."""
+    from bot.voice.prerender import PRERENDER_ENV, credentials_prerender, prerender_wanted
+
+    rasa = [s.name for s in specs if s.name == "rasa" or s.name.startswith("rasa-")]
+    if not rasa or not prerender_wanted(profile, os.environ):
+        return specs, None
+    first = next(s for s in specs if s.name == rasa[0])
+    credentials = _flag(first.argv, "--credentials")
+    try:
+        loaded = yaml.safe_load(Path(credentials).read_text(encoding="utf-8")) if credentials else {}
+    except (OSError, yaml.YAMLError):
+        return specs, None  # Rasa says what is wrong with them; its own default applies then
+    if not credentials_prerender(loaded if isinstance(loaded, dict) else {}):
+        return specs, None
+    moved = [dataclasses.replace(s, env={**s.env, PRERENDER_ENV: "0"}) if s.name in rasa else s
+             for s in specs]
+    return moved, next(s for s in moved if s.name == rasa[0])
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     ports = Ports(args.backend_port, args.actions_port, args.rasa_port)
@@ -295,6 +325,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(2)
     else:
         specs = system_specs(model, ports, var_dir, log_dir, profile, secrets)
+    specs, voice_for = move_voice_prerender(specs, profile)
     env = base_env()  # supervisord's own environment holds no secret
     try:
         config = write_config(specs, var_dir, log_dir, env)
@@ -318,6 +349,12 @@ def main(argv: list[str] | None = None) -> None:
     watcher = threading.Thread(target=watch, args=(specs, ports, profile, var_dir, stop),
                                daemon=True)
     watcher.start()
+    if voice_for is not None:
+        from bot.voice.prerender import render_in_background
+
+        health = voice_for.health_url
+        render_in_background(voice_for.env, ready=lambda: _healthy(health), cancelled=stop.is_set,
+                             done=lambda n: say(f"voice line: {n} fixed prompts ready"))
     say(f"supervising {', '.join(s.name for s in specs)} (supervisord); output below, logs "
         f"in {log_dir}")
     try:

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 import wave
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,12 +78,13 @@ class Rendered:
         return self.folder / self.key
 
 
-def default_cache_dir() -> Path:
+def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     """``MINWON_VOICE_CACHE_DIR``, else ``voice/`` beside the tracker database, else var/voice."""
-    configured = os.environ.get("MINWON_VOICE_CACHE_DIR", "").strip()
+    env = os.environ if env is None else env
+    configured = env.get("MINWON_VOICE_CACHE_DIR", "").strip()
     if configured:
         return Path(configured)
-    tracker_db = os.environ.get("MINWON_TRACKER_DB", "").strip()
+    tracker_db = env.get("MINWON_TRACKER_DB", "").strip()
     if tracker_db:
         return Path(tracker_db).parent / "voice"
     return Path(__file__).resolve().parents[2] / "var" / "voice"

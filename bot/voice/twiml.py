@@ -53,7 +53,7 @@ from bot.voice.call import (
     caller_number,
 )
 from bot.voice.fastagi import claiming
-from bot.voice.prerender import fixed_voice_texts
+from bot.voice.prerender import fixed_voice_texts, prerender_wanted
 from bot.voice.tts import SpeechOut, SpeechUnavailable
 
 logger = logging.getLogger(__name__)
@@ -214,10 +214,8 @@ class TwimlVoiceInput(InputChannel):
 
         @bp.listener("after_server_start")
         async def prerender(app: Any, _loop: Any) -> None:
-            # the test profile renders each prompt when first said (CI time), unless asked
-            wanted = os.environ.get("MINWON_VOICE_PRERENDER", "").strip().lower()
-            in_tests = current_profile() == "test" and wanted not in ("1", "true", "yes")
-            if self.prerender and not in_tests and wanted not in ("0", "false", "no"):
+            # ./minwon start renders them once for every process (bot/voice/prerender.py)
+            if self.prerender and prerender_wanted(current_profile()):
                 domain = getattr(getattr(app.ctx, "agent", None), "domain", None)
                 self.speech.prerender_in_background(fixed_voice_texts(domain))
 
