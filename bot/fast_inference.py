@@ -4,9 +4,9 @@ Five changes to how Rasa 3.6 runs its graphs, none to what they compute (issue 1
 ``bot.combined_features`` combines a message's sparse features once, in one stack, for the
 three components that read them; ``bot.direct_predict`` runs DIET's compiled prediction graph
 without ``tf.function``'s per-call argument handling; ``bot.sequential_graph`` calls a graph's
-nodes in order instead of through dask's scheduler; ``bot.rule_lookup`` asks each of
-RulePolicy's rules only about the states it covers; ``bot.fake_features`` makes DIET's
-stand-ins for absent attributes without deep-copying a message's features. The first two take about a quarter of a
+nodes in order instead of through dask's scheduler; ``bot.rule_lookup`` finds RulePolicy's
+fitting rules from an index built once; ``bot.fake_features`` makes DIET's stand-ins for absent
+attributes without deep-copying a message's features. The first two take about a quarter of a
 parse's CPU away (300 development sentences, three rounds back to back: 20-22 ms without,
 15 ms with them, on this project's busy 2-core machine). The Rasa server installs them
 (``bot/rasa_server.py``), and so does the NLU evaluation (``scripts/evaluate_nlu.py``), so the

@@ -12,9 +12,10 @@ The voice line's fixed prompts are rendered here, once, at a lower CPU priority,
 processes answer (bot/voice/prerender.py), not inside each Rasa process.
 
 ``--rasa-processes N`` (default 1, the embedded single process; ``auto`` is one per core, at most
-four, when PostgreSQL, Redis and HAProxy are installed, otherwise one) with N > 1 runs N Rasa processes over a local PostgreSQL
-tracker store and a Redis lock store (endpoints.scale.yml, data under the var dir), with HAProxy
-on the public ports in front of them and of ``--action-servers M`` action servers (default 1).
+four, when PostgreSQL, Redis and HAProxy are installed, otherwise one) with N > 1 runs N Rasa
+processes over a local PostgreSQL tracker store and a Redis lock store (endpoints.scale.yml,
+data under the var dir), with HAProxy on the public ports in front of them and of
+``--action-servers M`` action servers (default 1).
 ``--rasa-processes 1`` is the embedded single process (SQLite, in-memory locks). ``--topology
 scale`` is the test and benchmark topology: two Rasa processes and two action servers.
 """
@@ -276,7 +277,8 @@ def move_voice_prerender(specs: list[ProcessSpec],
     first = next(s for s in specs if s.name == rasa[0])
     credentials = _flag(first.argv, "--credentials")
     try:
-        loaded = yaml.safe_load(Path(credentials).read_text(encoding="utf-8")) if credentials else {}
+        text = Path(credentials).read_text(encoding="utf-8") if credentials else ""
+        loaded = yaml.safe_load(text) if text else {}
     except (OSError, yaml.YAMLError):
         return specs, None  # Rasa says what is wrong with them; its own default applies then
     if not credentials_prerender(loaded if isinstance(loaded, dict) else {}):

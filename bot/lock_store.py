@@ -5,8 +5,8 @@ Python, SET, with nothing in between to stop another process: two instances taki
 one conversation in the same instant can both be issued ticket 0 and run the turn at once (the SQL
 tracker store then drops one writer's events), and `cleanup` can delete a lock another instance
 has just queued on. Here every change of a lock (issue a ticket, drop expired tickets, drop a
-served ticket) is atomic (see below). The keys and the stored JSON are the stock ones (`[<prefix>:]lock:<conversation_id>`), so the two stores can read
-each other's locks.
+served ticket) is atomic (see below). The keys and the stored JSON are the stock ones
+(`[<prefix>:]lock:<conversation_id>`), so the two stores can read each other's locks.
 
 A ticket is also a lease here. Stock tickets expire a fixed time after they are *issued*, so a
 message that waited behind a dead instance's ticket (held until it expires, 60 s) acquires the
