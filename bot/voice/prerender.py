@@ -27,6 +27,8 @@ import yaml
 from bot.voice.call import TEXTS_FILE, VOICE
 from bot.voice.spoken_korean import for_ear
 
+logger = logging.getLogger(__name__)
+
 ROOT: Final = Path(__file__).resolve().parents[2]
 CATALOG_FILE: Final = ROOT / "actions" / "responses.yml"
 DOMAIN_FILE: Final = ROOT / "domain.yml"
@@ -62,8 +64,6 @@ def fixed_voice_texts(domain: Any = None) -> list[str]:
     texts.extend(for_ear(str(v)) for k, v in own.items() if not str(k).endswith("_words"))
     return list(dict.fromkeys(t for t in texts if t))
 
-
-logger = logging.getLogger(__name__)
 
 PRERENDER_ENV: Final = "MINWON_VOICE_PRERENDER"
 RENDER_NICENESS: Final = 10  # below the processes that answer residents
