@@ -151,6 +151,12 @@ class Measured:
                 for role, pids in self.pids.items()}
 
 
+def cpu_ms_per_turn(before: dict[str, float], after: dict[str, float],
+                    turns: int) -> dict[str, float]:
+    """CPU milliseconds per turn of each role between two ``Measured.snapshot()``s."""
+    return {role: round((after[role] - before[role]) * 1000 / max(1, turns), 1) for role in after}
+
+
 ROLES = (("bot.rasa_server", "rasa"), ("rasa_sdk", "actions"), ("-m app", "backend"),
          ("postgres", "database"), ("redis-server", "redis"), ("haproxy", "balancer"))
 
@@ -378,8 +384,7 @@ async def run_level(system: System, talk: Talk, residents: list[Resident], first
     cpu_after = system.measured.snapshot()
     turns = [t for c in convs for t in c.turns]
     ok_turns = [t for t in turns if t.ok]
-    cpu_ms = {role: round((cpu_after[role] - cpu_before[role]) * 1000 / max(1, len(turns)), 1)
-              for role in cpu_after}
+    cpu_ms = cpu_ms_per_turn(cpu_before, cpu_after, len(turns))
     return {
         "concurrency": concurrency,
         "conversations": conversations,
@@ -457,8 +462,7 @@ async def run_paced(system: System, talk: Talk, residents: list[Resident], first
     turns = [t for c in convs for t in c.turns]
     window = [t for t in turns
               if PACED_WARM_S <= t.sent_at - started < PACED_WARM_S + PACED_WINDOW_S]
-    cpu_ms = {role: round((cpu_after[role] - cpu_before[role]) * 1000 / max(1, len(turns)), 1)
-              for role in cpu_after}
+    cpu_ms = cpu_ms_per_turn(cpu_before, cpu_after, len(turns))
     return {
         "offered_turns_per_s": rate,
         "think_s": THINK_S,
@@ -628,6 +632,11 @@ def with_ratios(levels: list[dict[str, Any]], starter: list[dict[str, Any]]) -> 
         lv["ratio_to_starter"] = round(lv["turns_per_s"] / ref, 2) if ref else None
 
 
+def _cpu_text(cpu: dict[str, float]) -> str:
+    return ", ".join(f"{r} {cpu[r]}" for r in
+                     ("rasa", "actions", "backend", "database", "redis", "balancer") if r in cpu)
+
+
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
@@ -642,10 +651,7 @@ def markdown(result: dict[str, Any]) -> str:
     ]
     for run in result["runs"]:
         for lv in run["levels"]:
-            cpu = lv["cpu_ms_per_turn"]
-            cpu_text = ", ".join(f"{r} {cpu[r]}" for r in
-                                 ("rasa", "actions", "backend", "database", "redis", "balancer")
-                                 if r in cpu)
+            cpu_text = _cpu_text(lv["cpu_ms_per_turn"])
             lat = lv["latency_ms"]
             lines.append(
                 f"| {run['system']} | {run['mix']} | {run['rasa_processes']} | "
@@ -663,10 +669,7 @@ def markdown(result: dict[str, Any]) -> str:
                   "| within 5 s | CPU ms per turn, by process | completed |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         for lv in paced["levels"]:
-            cpu = lv["cpu_ms_per_turn"]
-            cpu_text = ", ".join(f"{r} {cpu[r]}" for r in
-                                 ("rasa", "actions", "backend", "database", "redis", "balancer")
-                                 if r in cpu)
+            cpu_text = _cpu_text(lv["cpu_ms_per_turn"])
             lat = lv["latency_ms"]
             lines.append(
                 f"| {lv['offered_turns_per_s']:g} | {lv['measured_turns_per_s']} "
