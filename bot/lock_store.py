@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 # One change of a lock, atomically. ARGV: operation, now (client clock, seconds), conversation id,
 # key expiry margin (ms), then the operation's arguments. A lock is stored as Rasa stores it:
 # {"conversation_id": ..., "tickets": [<each ticket's own JSON: {"number", "expires"}>]}.
-# Returns {ticket number or -1, number now served or -1, the lock as written or ""}.
+# Returns {the ticket number issued or renewed, else -1; the lock as written, or ""}.
 _CHANGE_LOCK = """
 local raw = redis.call('GET', KEYS[1])
 local op, now, margin = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
@@ -88,7 +88,7 @@ elseif op == 'remove' then
 end
 if #tickets == 0 then
   redis.call('DEL', KEYS[1])
-  return {number, -1, ''}
+  return {number, ''}
 end
 local texts, last = {}, 0
 for i, ticket in ipairs(tickets) do
@@ -97,7 +97,7 @@ for i, ticket in ipairs(tickets) do
 end
 local lock = cjson.encode({conversation_id = conversation_id, tickets = texts})
 redis.call('SET', KEYS[1], lock, 'PX', math.max(1, math.ceil((last - now) * 1000)) + margin)
-return {number, tickets[1].number, lock}
+return {number, lock}
 """
 # a lock key outlives its last ticket by this much, so a crashed instance leaves no key forever
 KEY_EXPIRY_MARGIN_MS = 1000
@@ -230,7 +230,7 @@ class AtomicRedisLockStore(RedisLockStore):
         The lock is written back with its live tickets only; a lock with none is deleted, as
         stock `cleanup` does once no one waits. A lock that does not exist yet starts empty.
         """
-        number, _serving, written = self._change_lock(
+        number, written = self._change_lock(
             keys=[self.key_prefix + conversation_id],
             args=[operation, repr(time.time()), conversation_id, KEY_EXPIRY_MARGIN_MS,
                   *(repr(a) for a in args)],
