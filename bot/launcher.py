@@ -44,6 +44,7 @@ from bot.processes import (
     ProcessSpec,
     Topology,
     base_env,
+    flag_value,
     free_port,
     scaled_system_specs,
     system_specs,
@@ -261,10 +262,6 @@ def scaled_specs(model: Path, ports: Ports, var_dir: Path, log_dir: Path, topolo
     return specs
 
 
-def _flag(argv: list[str], name: str) -> str | None:
-    return argv[argv.index(name) + 1] if name in argv[:-1] else None
-
-
 def move_voice_prerender(specs: list[ProcessSpec],
                          profile: str) -> tuple[list[ProcessSpec], ProcessSpec | None]:
     """The specs with the Rasa processes told not to render the fixed voice prompts, and the
@@ -275,7 +272,7 @@ def move_voice_prerender(specs: list[ProcessSpec],
     if not rasa or not prerender_wanted(profile, os.environ):
         return specs, None
     first = next(s for s in specs if s.name == rasa[0])
-    credentials = _flag(first.argv, "--credentials")
+    credentials = flag_value(first.argv, "--credentials")
     try:
         text = Path(credentials).read_text(encoding="utf-8") if credentials else ""
         loaded = yaml.safe_load(text) if text else {}

@@ -187,6 +187,11 @@ def wait_healthy(
     raise TimeoutError(f"{url} not healthy after {timeout_s:.0f}s")
 
 
+def flag_value(argv: list[str], flag: str) -> str | None:
+    """The value after ``flag`` in ``argv``, or None without one."""
+    return argv[argv.index(flag) + 1] if flag in argv[:-1] else None
+
+
 def replace_flag(argv: list[str], flag: str, value: str) -> list[str]:
     """``argv`` with the value after ``flag`` replaced."""
     i = argv.index(flag)

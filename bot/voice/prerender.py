@@ -79,14 +79,18 @@ def prerender_wanted(profile: str, env: Mapping[str, str] | None = None) -> bool
     return profile.strip().lower() != "test" or wanted in ("1", "true", "yes")
 
 
+def prerender_on(voice: Mapping[str, Any]) -> bool:
+    """The TwiML channel's ``prerender`` setting in credentials.yml (on unless said off)."""
+    return str(voice.get("prerender", "true")).lower() not in ("0", "false", "no")
+
+
 def credentials_prerender(credentials: Mapping[str, Any] | None) -> bool:
     """Whether the credentials configure the TwiML voice line with ``prerender`` on."""
     found = credentials or {}
     if TWIML_CHANNEL not in found:
         return False
     voice = found[TWIML_CHANNEL] or {}
-    return isinstance(voice, Mapping) and str(voice.get("prerender", "true")).lower() not in (
-        "0", "false", "no")
+    return isinstance(voice, Mapping) and prerender_on(voice)
 
 
 def render_in_background(rasa_env: Mapping[str, str], ready: Callable[[], bool] | None = None,

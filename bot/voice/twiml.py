@@ -53,7 +53,7 @@ from bot.voice.call import (
     caller_number,
 )
 from bot.voice.fastagi import claiming
-from bot.voice.prerender import fixed_voice_texts, prerender_wanted
+from bot.voice.prerender import fixed_voice_texts, prerender_on, prerender_wanted
 from bot.voice.tts import SpeechOut, SpeechUnavailable
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class TwimlVoiceInput(InputChannel):
                 str(c.get("staff_days") or "0-4"),
             ),
             min_confidence=float(c.get("min_confidence", 0.4)),
-            prerender=str(c.get("prerender", "true")).lower() not in ("0", "false", "no"),
+            prerender=prerender_on(c),
         )
 
     def __init__(
