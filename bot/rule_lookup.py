@@ -48,7 +48,6 @@ class RuleIndex:
     """A compiled lookup table."""
 
     lookup: dict[str, str]
-    size: int
     # key -> the rule's states, latest first
     rules: dict[str, tuple[CompiledState, ...]] = field(default_factory=dict)
     # rules with no states: they fit every conversation
@@ -80,7 +79,7 @@ def _required(state: CompiledState, state_type: str, key: str) -> Hashable:
 
 
 def build_index(lookup: dict[str, str]) -> RuleIndex:
-    index = RuleIndex(lookup, len(lookup))
+    index = RuleIndex(lookup)
     for key in lookup:
         states = tuple(_compile_state(s) for s in reversed(json.loads(key)))
         index.rules[key] = states
@@ -98,7 +97,7 @@ def build_index(lookup: dict[str, str]) -> RuleIndex:
 def _index_of(policy: RulePolicy, lookup: dict[str, str]) -> RuleIndex:
     indexes: dict[int, RuleIndex] = policy.__dict__.setdefault(_CACHE_ATTRIBUTE, {})
     index = indexes.get(id(lookup))
-    if index is None or index.lookup is not lookup or index.size != len(lookup):
+    if index is None or index.lookup is not lookup or len(index.rules) != len(lookup):
         if len(indexes) >= _MAX_INDEXES:
             indexes.clear()
         index = indexes[id(lookup)] = build_index(lookup)
@@ -109,9 +108,9 @@ def _fits(rule: tuple[CompiledState, ...], latest_first: list[dict[str, Any]]) -
     """Rasa's ``_is_rule_applicable`` at every state the rule covers."""
     for rule_state, state in zip(rule, latest_first):
         has_previous_action = bool(state.get(PREVIOUS_ACTION))
-        if not rule_state.has_previous_action or not has_previous_action:
-            if rule_state.has_previous_action or has_previous_action:
-                return False
+        if rule_state.has_previous_action != has_previous_action:
+            return False  # one is a conversation start and the other is not
+        if not has_previous_action:
             continue  # both are conversation starts
         for state_type, key, value, must_equal in rule_state.checks:
             found = state.get(state_type, {}).get(key)
